@@ -1,0 +1,67 @@
+"""Batches of prepared arrays: token ids (padded per batch), graph vectors g(x), labels.
+
+Everything is tokenized and linked once before training (see `prodcat.prepare`); a batch is only
+an index lookup plus dynamic padding to the longest title in it, so short titles stay cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+
+@dataclass
+class SplitArrays:
+    labels: np.ndarray  # (N,) int64 class ids
+    token_ids: list[list[int]] | None = None  # N ragged lists, truncated to max_length; None without text
+    graph: np.ndarray | None = None  # (N, G) float32; None without graph features
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+class Collate:
+    def __init__(self, arrays: SplitArrays, pad_id: int):
+        self.arrays, self.pad_id = arrays, pad_id
+
+    def __call__(self, indices: list[int]) -> dict[str, torch.Tensor]:
+        a = self.arrays
+        batch = {"label": torch.as_tensor(a.labels[indices], dtype=torch.long)}
+        if a.graph is not None:
+            batch["graph"] = torch.as_tensor(a.graph[indices], dtype=torch.float32)  # (B, G)
+        if a.token_ids is not None:
+            seqs = [a.token_ids[i] for i in indices]
+            width = max(len(s) for s in seqs)
+            ids = torch.full((len(seqs), width), self.pad_id, dtype=torch.long)  # (B, T)
+            for row, s in enumerate(seqs):
+                ids[row, : len(s)] = torch.as_tensor(s)
+            batch["input_ids"] = ids
+            batch["attention_mask"] = (ids != self.pad_id).long()
+        return batch
+
+
+class CatalogDataModule(L.LightningDataModule):
+    def __init__(self, splits: dict[str, SplitArrays], pad_id: int, batch_size: int = 32,
+                 eval_batch_size: int = 128, num_workers: int = 0):
+        super().__init__()
+        self.splits, self.pad_id = splits, pad_id
+        self.batch_size, self.eval_batch_size, self.num_workers = batch_size, eval_batch_size, num_workers
+
+    def _loader(self, split: str, shuffle: bool, batch_size: int) -> DataLoader:
+        arrays = self.splits[split]
+        return DataLoader(range(len(arrays)), batch_size=batch_size, shuffle=shuffle,
+                          collate_fn=Collate(arrays, self.pad_id), num_workers=self.num_workers,
+                          persistent_workers=self.num_workers > 0)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", True, self.batch_size)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", False, self.eval_batch_size)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", False, self.eval_batch_size)

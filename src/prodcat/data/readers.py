@@ -1,0 +1,159 @@
+"""Read a user's own catalog from JSONL or CSV into a `Catalog`.
+
+The fields are named in `conf/data/`: one or more text fields (joined with " | "), the category path
+column and its separator, and an optional brand column. Either one file per split, or a single file
+split here with a seeded, stratified split (recorded in `catalog.info`).
+
+Bad rows (unparseable line, wrong number of CSV columns, empty text, empty or missing path) raise a
+ValueError naming the file and line; with `skip_invalid=True` they are dropped and counted instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from prodcat.data.catalog import Catalog, Product
+
+log = logging.getLogger(__name__)
+
+
+def _records(path: Path, fmt: str, csv_columns: list[str] | None) -> Iterator[tuple[int, dict | str]]:
+    """(line number, record) pairs; a record that cannot be parsed comes back as the error text."""
+    if fmt == "auto":
+        fmt = "jsonl" if path.suffix in {".jsonl", ".json", ".ndjson"} else "csv"
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            if fmt == "jsonl":
+                for n, line in enumerate(f, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        record = json.loads(line)
+                    except json.JSONDecodeError as e:
+                        yield n, f"malformed JSON ({e.msg})"
+                        continue
+                    yield n, record if isinstance(record, dict) else "a JSON line that is not an object"
+            elif fmt == "csv":
+                reader = csv.reader(f)
+                header = csv_columns or next(reader, [])
+                for row in reader:
+                    n = reader.line_num
+                    if len(row) != len(header):
+                        yield n, f"{len(row)} columns where the header has {len(header)}"
+                    else:
+                        yield n, dict(zip(header, row))
+            else:
+                raise ValueError(f"{path}: unknown format {fmt!r}; expected jsonl, csv or auto")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not valid UTF-8 text ({e.reason} at byte {e.start})") from e
+
+
+def read_products(
+    path: str | Path,
+    text_fields: list[str],
+    path_field: str,
+    path_sep: str = " > ",
+    brand_field: str | None = None,
+    fmt: str = "auto",
+    csv_columns: list[str] | None = None,
+    skip_invalid: bool = False,
+) -> tuple[list[Product], Counter]:
+    """All valid products of one file, and a count of the dropped rows by reason."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"catalog file not found: {path}")
+    products, dropped = [], Counter()
+    for n, record in _records(path, fmt, csv_columns):
+        problem, product = _parse(record, text_fields, path_field, path_sep, brand_field)
+        if problem is None:
+            products.append(product)
+        elif skip_invalid:
+            dropped[problem.split(" (")[0]] += 1
+        else:
+            raise ValueError(f"{path}, line {n}: {problem} (set data.skip_invalid=true to drop such rows)")
+    if dropped:
+        log.warning("%s: dropped %d invalid rows: %s", path, sum(dropped.values()), dict(dropped))
+    return products, dropped
+
+
+def _parse(record, text_fields, path_field, path_sep, brand_field) -> tuple[str | None, Product | None]:
+    if isinstance(record, str):
+        return record, None
+    missing = [k for k in [*text_fields, path_field] if k not in record]
+    if missing:
+        return f"missing field(s) {missing}", None
+    text = " | ".join(str(record[k]).strip() for k in text_fields if record[k] and str(record[k]).strip())
+    if not text:
+        return f"empty text in {text_fields}", None
+    raw_path = record[path_field]
+    parts = raw_path if isinstance(raw_path, list) else str(raw_path or "").split(path_sep)
+    parts = tuple(str(p).strip() for p in parts)
+    if not any(parts):
+        return f"empty category path in {path_field!r}", None
+    if not all(parts):
+        return f"empty level in category path {raw_path!r}", None
+    brand = str(record.get(brand_field) or "").strip() or None if brand_field else None
+    return None, Product(text, parts, brand)
+
+
+def stratified_split(products: list[Product], val: float, test: float, seed: int):
+    """Seeded split that keeps each class's share in every split; classes with < 3 rows stay in train."""
+    rng = np.random.default_rng(seed)
+    by_leaf: dict[str, list[int]] = {}
+    for i, p in enumerate(products):
+        by_leaf.setdefault(p.leaf, []).append(i)
+    parts = {"train": [], "val": [], "test": []}
+    for leaf in sorted(by_leaf):
+        idx = rng.permutation(by_leaf[leaf]).tolist()
+        n_val = int(round(len(idx) * val)) if len(idx) >= 3 else 0
+        n_test = int(round(len(idx) * test)) if len(idx) >= 3 else 0
+        parts["val"] += idx[:n_val]
+        parts["test"] += idx[n_val:n_val + n_test]
+        parts["train"] += idx[n_val + n_test:]
+    return {k: [products[i] for i in sorted(v)] for k, v in parts.items()}
+
+
+def read_catalog(
+    name: str,
+    text_fields: list[str],
+    path_field: str,
+    files: dict[str, str | None] | None = None,
+    file: str | None = None,
+    split: dict | None = None,
+    path_sep: str = " > ",
+    brand_field: str | None = None,
+    format: str = "auto",
+    csv_columns: list[str] | None = None,
+    skip_invalid: bool = False,
+) -> Catalog:
+    """A catalog from `files` (one per split: train, val, test) or one `file` split with `split`."""
+    kw = dict(text_fields=list(text_fields), path_field=path_field, path_sep=path_sep,
+              brand_field=brand_field, fmt=format, csv_columns=csv_columns, skip_invalid=skip_invalid)
+    info: dict = {"dropped": {}}
+    if (files is None) == (file is None):
+        raise ValueError(f"data config {name!r}: give exactly one of `files` (per split) or `file`")
+    if file is not None:
+        split = {"val": 0.1, "test": 0.1, "seed": 0, **(split or {})}
+        rows, dropped = read_products(file, **kw)
+        info["dropped"] = dict(dropped)
+        splits = stratified_split(rows, split["val"], split["test"], split["seed"])
+        info["split"] = split
+    else:
+        missing = [s for s in ("train", "val", "test") if not files.get(s)]
+        if missing:
+            raise ValueError(f"data config {name!r}: data.files is missing {missing}")
+        splits = {}
+        for s in ("train", "val", "test"):
+            splits[s], dropped = read_products(files[s], **kw)
+            info["dropped"].update({f"{s}:{k}": v for k, v in dropped.items()})
+    for s, rows in splits.items():
+        if not rows:
+            raise ValueError(f"data config {name!r}: split {s!r} has no valid rows")
+    return Catalog(name, splits["train"], splits["val"], splits["test"], info)

