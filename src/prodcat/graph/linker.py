@@ -1,0 +1,214 @@
+"""From a product to its graph vector g(x), and the label-side category matrix E.
+
+g(x) = [brand vector (d) ; mean of the vectors of the categories named in the text (d) ;
+        brand_linked, category_linked (two 0/1 flags)]                     -> dim = 2d + 2
+
+Brand: the brand field when it names a known brand (one that has a vector, i.e. seen in train); else
+the first brand name found in the text (left to right, the longest name at a position wins). Brands
+not seen in train never link. Category names: every whole-word, case-insensitive occurrence of a
+category name (longest first, non-overlapping), with a light plural tolerance ("phone cases" matches
+"Phone Case", "batteries" matches "Battery"); a name shared by several nodes links all of them.
+Names in GENERIC_NAMES ("Accessories", "Other"...) and one-letter names never link: they say nothing;
+nor do words that spell a known brand ("Phone House" the brand is not the category "Phone").
+Nothing linked: that half is zeros and its flag 0, so the head learns an "unlinked" bias from the flags.
+
+Matching runs on word tokens (\\w+ after NFKC + casefold) through an n-gram dict, which is linear in
+the text length whatever the number of names: 24k titles take well under a second.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import rdflib
+
+from prodcat.data.catalog import Product
+from prodcat.graph.kg import brand_labels, brand_uri, category_uri, normalize_brand
+from prodcat.graph.taxonomy import Taxonomy
+
+GENERIC_NAMES = frozenset(
+    {"accessories", "accessory", "other", "others", "misc", "miscellaneous", "general", "more", "all",
+     "various", "parts", "supplies", "sets", "set", "new", "sale", "gifts", "unknown", "n/a", "none"}
+)
+_WORD = re.compile(r"\w+")
+STATE_VERSION = 1
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def _singular(tok: str) -> str:
+    """Crude English singular, applied to names and text alike, so both sides meet in the middle."""
+    if len(tok) > 4 and tok.endswith("ies"):
+        return tok[:-3] + "y"
+    if tok.endswith(("sses", "xes", "ches", "shes")):
+        return tok[:-2]
+    if len(tok) > 3 and tok.endswith("s") and not tok.endswith(("ss", "us", "is")):
+        return tok[:-1]
+    return tok
+
+
+class _NGramIndex:
+    """Token n-gram -> value lookup: longest-first, non-overlapping matches scanning left to right."""
+
+    def __init__(self, entries: dict[tuple[str, ...], list[str]]):
+        self.table = entries
+        self.max_n = max((len(k) for k in entries), default=0)
+        self.starts = {k[0] for k in entries}  # most tokens start no name: skip them at once
+
+    def find(self, toks: list[str]) -> list[tuple[int, int, list[str]]]:
+        """[(start, end, values)] token spans, in text order."""
+        out, i = [], 0
+        while i < len(toks):
+            if toks[i] in self.starts:
+                for n in range(min(self.max_n, len(toks) - i), 0, -1):
+                    hit = self.table.get(tuple(toks[i : i + n]))
+                    if hit is not None:
+                        out.append((i, i + n, hit))
+                        i += n
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        return out
+
+
+@dataclass
+class Link:
+    brand: str | None  # normalised brand key, or None
+    brand_source: Literal["field", "text"] | None
+    categories: list[str] = field(default_factory=list)  # node ids, in order of first mention
+
+
+class GraphLinker:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        category_vectors: dict[str, np.ndarray],
+        brand_vectors: dict[str, np.ndarray],
+        brand_names: dict[str, str],
+    ):
+        """`category_vectors`: node id -> (d,); `brand_vectors`: normalised brand -> (d,);
+        `brand_names`: normalised brand -> display name (the name searched for in texts)."""
+        self.taxonomy = taxonomy
+        self.cat_ids = [n for n in taxonomy.nodes if n in category_vectors]
+        if not self.cat_ids:
+            raise ValueError("no category of the taxonomy has a vector")
+        self.cat_vecs = np.stack([category_vectors[n] for n in self.cat_ids]).astype(np.float32)  # (C, d)
+        self.d = self.cat_vecs.shape[1]
+        self.brand_keys = sorted({normalize_brand(b) for b in brand_vectors})
+        by_key = {normalize_brand(b): v for b, v in brand_vectors.items()}
+        self.brand_vecs = (
+            np.stack([by_key[b] for b in self.brand_keys]).astype(np.float32)
+            if self.brand_keys else np.zeros((0, self.d), np.float32)
+        )  # (B, d)
+        if self.brand_vecs.shape[1] != self.d:
+            raise ValueError(f"brand vectors have dim {self.brand_vecs.shape[1]}, categories {self.d}")
+        names = {normalize_brand(k): v for k, v in brand_names.items()}
+        self.brand_names = {b: names.get(b, b) for b in self.brand_keys}
+        self._brand_row = {b: i for i, b in enumerate(self.brand_keys)}
+        self._cat_row = {n: i for i, n in enumerate(self.cat_ids)}
+
+        brands: dict[tuple[str, ...], list[str]] = {}
+        for b in self.brand_keys:  # search both the key and the display spelling ("H&M" vs "h&m": same)
+            for spelling in {b, self.brand_names[b]}:
+                toks = tuple(_tokens(spelling))
+                if toks and len("".join(toks)) > 1:
+                    brands.setdefault(toks, [b])
+        cats: dict[tuple[str, ...], list[str]] = {}
+        for n in self.cat_ids:
+            name = " ".join(taxonomy.name(n).casefold().split())
+            toks = tuple(_singular(t) for t in _tokens(name))
+            if toks and name not in GENERIC_NAMES and len("".join(toks)) > 1:
+                cats.setdefault(toks, []).append(n)
+        self._brands, self._cats = _NGramIndex(brands), _NGramIndex(cats)
+
+    @classmethod
+    def from_graph(
+        cls, taxonomy: Taxonomy, graph: rdflib.Graph, vectors: dict[str, np.ndarray]
+    ) -> GraphLinker:
+        """From the graph of `kg.build_graph` and the URI -> vector dict of `rdf2vec.embed_entities`."""
+        cat = {n: vectors[str(category_uri(n))] for n in taxonomy.nodes if str(category_uri(n)) in vectors}
+        names = brand_labels(graph)
+        brand = {b: vectors[str(brand_uri(b))] for b in names if str(brand_uri(b)) in vectors}
+        return cls(taxonomy, cat, brand, {b: names[b] for b in brand})
+
+    @property
+    def dim(self) -> int:
+        return 2 * self.d + 2
+
+    def link(self, product: Product) -> Link:
+        key = normalize_brand(product.brand)
+        toks = _tokens(product.text)
+        spans = self._brands.find(toks)
+        if key in self._brand_row:
+            brand, source = key, "field"
+        elif spans:
+            brand, source = spans[0][2][0], "text"
+        else:
+            brand, source = None, None
+        # Words that spell a known brand are not read as category names ("Phone House" the brand).
+        words = [_singular(t) for t in toks]
+        for start, end, _ in spans:
+            words[start:end] = [""] * (end - start)
+        cats: list[str] = []
+        for _, _, hit in self._cats.find(words):
+            cats.extend(n for n in hit if n not in cats)
+        return Link(brand, source, cats)
+
+    def features(self, products: Sequence[Product]) -> np.ndarray:
+        """(N, 2d + 2) float32: [brand (d) | mean named category (d) | brand_linked | category_linked]."""
+        d = self.d
+        out = np.zeros((len(products), self.dim), np.float32)
+        for i, p in enumerate(products):
+            link = self.link(p)
+            if link.brand is not None:
+                out[i, :d] = self.brand_vecs[self._brand_row[link.brand]]
+                out[i, 2 * d] = 1.0
+            if link.categories:
+                rows = [self._cat_row[n] for n in link.categories]
+                out[i, d : 2 * d] = self.cat_vecs[rows].mean(axis=0)
+                out[i, 2 * d + 1] = 1.0
+        return out
+
+    def category_matrix(self, node_ids: Sequence[str]) -> np.ndarray:
+        """(len(node_ids), d) float32: the label-side vectors E, one row per node id in that order."""
+        missing = [n for n in node_ids if n not in self._cat_row]
+        if missing:
+            raise KeyError(f"{len(missing)} node ids have no graph vector, e.g. {missing[:3]}")
+        return self.cat_vecs[[self._cat_row[n] for n in node_ids]]
+
+    def state_dict(self) -> dict:
+        """Plain Python values only (vectors as lists of floats), so a checkpoint holding it still loads
+        with `torch.load(weights_only=True)`, which refuses numpy arrays."""
+        return {
+            "version": STATE_VERSION,
+            "taxonomy_source": self.taxonomy.source,
+            "taxonomy": [list(r) for r in self.taxonomy.rows()],
+            "category_ids": list(self.cat_ids),
+            "category_vectors": self.cat_vecs.tolist(),
+            "brand_keys": list(self.brand_keys),
+            "brand_names": [self.brand_names[b] for b in self.brand_keys],
+            "brand_vectors": self.brand_vecs.tolist(),
+        }
+
+    @classmethod
+    def from_state_dict(cls, state: dict) -> GraphLinker:
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"GraphLinker state version {state.get('version')!r}, expected {STATE_VERSION}")
+        tax = Taxonomy.from_edges([tuple(r) for r in state["taxonomy"]], state["taxonomy_source"])
+        cat = np.asarray(state["category_vectors"], np.float32).reshape(len(state["category_ids"]), -1)
+        brand = np.asarray(state["brand_vectors"], np.float32).reshape(len(state["brand_keys"]), cat.shape[1])
+        return cls(
+            tax,
+            dict(zip(state["category_ids"], cat, strict=True)),
+            dict(zip(state["brand_keys"], brand, strict=True)),
+            dict(zip(state["brand_keys"], state["brand_names"], strict=True)),
+        )

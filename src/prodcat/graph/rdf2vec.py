@@ -1,0 +1,244 @@
+"""RDF2Vec entity vectors (pyrdf2vec 0.2.3 walks + gensim Word2Vec), cached as a prepared artifact.
+
+`embed_entities(graph, entities, settings, cache_root, seed)` writes the graph to Turtle, loads it into
+a pyrdf2vec `KG`, extracts walks from every entity, trains Word2Vec on them and returns one vector per
+entity. The artifact `<cache_root>/rdf2vec/<key>/` holds `vectors.npy` (E, d) float32, `entities.json`
+(the E entity URIs, sorted, row i <-> vectors[i]) and `graph.ttl` (open it to see what was embedded); the
+key hashes the graph's triples, the entities, the settings, the seed and the library versions.
+
+Pitfalls handled here (see docs/DEPENDENCIES.md):
+- `md5_bytes=None`: pyrdf2vec's default hashes vertices that are not first in a walk, so an entity met
+  mid-walk gets no vector. `with_reverse=False` by default: reverse walks multiply walks by max_walks;
+  the graph has broader AND narrower triples, so forward walks already go up and down the tree.
+- Reproducibility independent of PYTHONHASHSEED: pyrdf2vec keeps neighbours and walks in sets (order
+  follows string hashes), so hops are sorted (`_SortedKG`) and each entity's walks are sorted before
+  training; Word2Vec runs with `workers=1`, `seed` and a hash function that is not Python's `hash`.
+- Importing pyrdf2vec replaces `np.random.permutation` process-wide with a non-random stand-in (in
+  walkers/community.py) and walkers call `random.seed`: both are undone here so nothing else is hit.
+- Walks follow only structural edges: `skip_predicates` drops rdf:type/inScheme (hubs every node shares,
+  which pull all vectors together), top-concept links and labels (literal "Cases" would join unrelated
+  categories of the same name). They stay in the graph file for people and SPARQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import random
+import time
+from collections.abc import Sequence
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import rdflib
+from rdflib import RDF, RDFS, SKOS
+
+from prodcat.cache import load_or_build
+from prodcat.graph.kg import write_turtle
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1  # bump when the artifact layout or the walk post-processing changes
+
+DEFAULT_SETTINGS: dict = {
+    "walker": "random",
+    "max_depth": 4,
+    "max_walks": 20,
+    "walker_kwargs": {},  # extra kwargs of the chosen walker, e.g. {"wl_iterations": 4}, {"n_jobs": 2}
+    "vector_size": 64,
+    "window": 5,
+    "epochs": 10,
+    "sg": 1,
+    "negative": 5,
+    "skip_predicates": sorted(
+        str(p)
+        for p in (RDF.type, SKOS.inScheme, SKOS.topConceptOf, SKOS.hasTopConcept, SKOS.prefLabel, RDFS.label)
+    ),
+}
+
+# Settings name -> pyrdf2vec.walkers class.
+WALKERS = {
+    "random": "RandomWalker",
+    "wl": "WLWalker",
+    "walklet": "WalkletWalker",
+    "anonymous": "AnonymousWalker",
+    "halk": "HALKWalker",
+    "ngram": "NGramWalker",
+    "community": "CommunityWalker",
+    "split": "SplitWalker",
+}
+
+
+def stable_hash(text: str) -> int:
+    """Word2Vec's `hashfxn`: the same int in every process, unlike `hash` under PYTHONHASHSEED."""
+    return int.from_bytes(hashlib.md5(text.encode("utf-8")).digest()[:8], "little")
+
+
+def graph_hash(graph: rdflib.Graph) -> str:
+    """sha256 of the sorted N-Triples lines: equal for equal triple sets, whatever the insertion order.
+    (Blank nodes get fresh labels on every parse and would break this; our graphs have none.)"""
+    lines = sorted(line for line in graph.serialize(format="nt").splitlines() if line.strip())
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def resolve_settings(settings: dict | None) -> dict:
+    """DEFAULT_SETTINGS overlaid with `settings`; unknown keys are an error (a typo must not be ignored)."""
+    settings = dict(settings or {})
+    unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise ValueError(f"unknown rdf2vec settings {unknown}; known: {sorted(DEFAULT_SETTINGS)}")
+    out = {**DEFAULT_SETTINGS, **settings}
+    if out["walker"] not in WALKERS:
+        raise ValueError(f"unknown walker {out['walker']!r}; choose one of {sorted(WALKERS)}")
+    out["walker_kwargs"] = dict(out["walker_kwargs"] or {})
+    out["skip_predicates"] = sorted(str(p) for p in out["skip_predicates"])
+    return out
+
+
+def _import_pyrdf2vec():
+    """Import pyrdf2vec and undo its process-wide `np.random.permutation` replacement."""
+    import pyrdf2vec.walkers as walkers
+    from pyrdf2vec.embedders import Word2Vec
+    from pyrdf2vec.graphs import KG, Vertex
+
+    np.random.permutation = np.random.mtrand.permutation
+    return walkers, Word2Vec, KG, Vertex
+
+
+@contextlib.contextmanager
+def _seeded_globals(seed: int):
+    """Seed `random` and `np.random` for the walkers that use them, then put the caller's state back."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+_SORTED_KG = None  # made on first use: subclassing KG needs pyrdf2vec, which we import lazily
+
+
+def __getattr__(name: str):
+    # Lets pickle find the lazily made class as `prodcat.graph.rdf2vec.SortedKG`: walkers hand the KG
+    # to a multiprocessing pool, which pickles it under the "spawn"/"forkserver" start methods.
+    if name == "SortedKG":
+        return _sorted_kg_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _sorted_kg_class():
+    global _SORTED_KG
+    if _SORTED_KG is not None:
+        return _SORTED_KG
+    _, _, KG, _ = _import_pyrdf2vec()
+
+    class SortedKG(KG):
+        """A KG whose hops come in a fixed order (pyrdf2vec's order follows set iteration and so
+        PYTHONHASHSEED), so that a seeded walker picks the same hops in every process."""
+
+        def get_hops(self, vertex, is_reverse=False):
+            return sorted(super().get_hops(vertex, is_reverse), key=lambda h: (h[0].name, h[1].name))
+
+    SortedKG.__module__, SortedKG.__qualname__ = __name__, "SortedKG"
+    _SORTED_KG = SortedKG
+    return SortedKG
+
+
+def make_walker(settings: dict, seed: int):
+    """The pyrdf2vec walker named by `settings["walker"]`, with our safe defaults under its kwargs."""
+    import attr
+
+    walkers, _, _, _ = _import_pyrdf2vec()
+    cls = getattr(walkers, WALKERS[settings["walker"]])
+    kwargs = {"with_reverse": False, "random_state": seed, **settings["walker_kwargs"]}
+    if "md5_bytes" in attr.fields_dict(cls):
+        kwargs.setdefault("md5_bytes", None)
+    if kwargs.get("with_reverse"):
+        log.warning("with_reverse=True: about max_walks x more walks per entity (slow; see DEPENDENCIES.md)")
+    return cls(settings["max_depth"], settings["max_walks"], **kwargs)
+
+
+def _train(ttl: Path, entities: list[str], s: dict, seed: int) -> np.ndarray:
+    """Walks + Word2Vec for `entities` of the Turtle file `ttl`; returns (E, d) float32 in that order."""
+    walkers, Word2Vec, _, Vertex = _import_pyrdf2vec()
+    t0 = time.perf_counter()
+    kg = _sorted_kg_class()(str(ttl), skip_predicates=set(s["skip_predicates"]))
+    absent = [e for e in entities if Vertex(e) not in kg._vertices]
+    if absent:
+        raise ValueError(
+            f"{len(absent)} entities have no walkable triple (not in the graph, or only skipped "
+            f"predicates), e.g. {absent[:3]}"
+        )
+    t1 = time.perf_counter()
+    with _seeded_globals(seed):
+        walker = make_walker(s, seed)
+        walks = walker.extract(kg, entities)  # list over entities of lists of walks (tuples of str)
+    walks = [sorted(w) for w in walks]  # set order -> fixed order, for Word2Vec's corpus order
+    t2 = time.perf_counter()
+    n_walks = sum(len(w) for w in walks)
+    log.info(
+        "rdf2vec: %d walks for %d entities (%s walker, depth %d, max %s/entity) in %.2fs (%.0f walks/s); "
+        "KG load %.2fs",
+        n_walks, len(entities), s["walker"], s["max_depth"], s["max_walks"], t2 - t1,
+        n_walks / max(t2 - t1, 1e-9), t1 - t0,
+    )
+    embedder = Word2Vec(
+        vector_size=s["vector_size"], window=s["window"], epochs=s["epochs"], sg=s["sg"],
+        negative=s["negative"], min_count=1, workers=1, seed=seed, hashfxn=stable_hash,
+    )
+    embedder.fit(walks)
+    wv = embedder._model.wv
+    t3 = time.perf_counter()
+    log.info("rdf2vec: Word2Vec (d=%d, %d epochs) in %.2fs", s["vector_size"], s["epochs"], t3 - t2)
+    missing = [e for e in entities if e not in wv]
+    if missing:  # never hand back zeros for an entity the model did not learn
+        raise ValueError(
+            f"{len(missing)} entities got no vector: no walk of the {s['walker']!r} walker contains them "
+            f"as a token, e.g. {missing[:3]}"
+        )
+    return np.stack([wv.get_vector(e) for e in entities]).astype(np.float32)
+
+
+def embed_entities(
+    graph: rdflib.Graph,
+    entities: Sequence[str],
+    settings: dict | None,
+    cache_root: str | Path,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """One (d,) float32 vector per entity URI of `graph`, from the cache when the inputs match.
+    A cache hit does not even import pyrdf2vec (its import patches numpy and asyncio globally)."""
+    s = resolve_settings(settings)
+    ents = sorted({str(e) for e in entities})
+    if not ents:
+        raise ValueError("no entities to embed")
+    inputs = {
+        "format": FORMAT_VERSION,
+        "graph_sha256": graph_hash(graph),
+        "n_triples": len(graph),
+        "entities_sha256": hashlib.sha256("\n".join(ents).encode("utf-8")).hexdigest(),
+        "n_entities": len(ents),
+        "settings": s,
+        "seed": seed,
+        "versions": {lib: version(lib) for lib in ("pyrdf2vec", "gensim")},
+    }
+
+    def build(tmp: Path) -> None:
+        ttl = write_turtle(graph, tmp / "graph.ttl")
+        vectors = _train(ttl, ents, s, seed)  # (E, d)
+        np.save(tmp / "vectors.npy", vectors)
+        (tmp / "entities.json").write_text(json.dumps(ents, ensure_ascii=False, indent=0))
+
+    folder = load_or_build(cache_root, "rdf2vec", inputs, build)
+    stored = json.loads((folder / "entities.json").read_text())
+    vectors = np.load(folder / "vectors.npy", allow_pickle=False)  # (E, d)
+    if stored != ents or vectors.shape[0] != len(ents):
+        raise ValueError(f"rdf2vec cache {folder} does not match its entities: delete it and rerun")
+    row = {e: i for i, e in enumerate(stored)}
+    return {str(e): vectors[row[str(e)]] for e in entities}
