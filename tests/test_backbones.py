@@ -31,7 +31,8 @@ def test_cls_pooling_matches_reference_last_hidden_state(tmp_path):
 def test_tiny_backbone_trains_its_tokenizer_and_caches_it(tmp_path):
     cfg = {"name": "tiny", "tokenizer": {"vocab_size": 200}}
     tok = load_tokenizer(cfg, TEXTS, tmp_path, data_key="k1")
-    assert tok.tokenize("iphone 15 pro") and tok.pad_token_id == 0
+    assert tok.tokenize("iphone 15 pro") == ["iphone", "15", "pro"]  # words of the corpus are in the vocabulary
+    assert tok.unk_token_id not in tok(TEXTS[1])["input_ids"] and tok.pad_token_id == 0
     assert tok("iphone")["input_ids"][0] == tok.cls_token_id
     again = load_tokenizer(cfg, TEXTS, tmp_path, data_key="k1")
     assert again.get_vocab() == tok.get_vocab()

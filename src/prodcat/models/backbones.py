@@ -52,8 +52,7 @@ def train_wordpiece(texts: Sequence[str], vocab_size: int, out_dir: Path) -> Non
     wp = BertWordPieceTokenizer(lowercase=True)
     wp.train_from_iterator(list(texts), vocab_size=vocab_size, min_frequency=2,
                            special_tokens=SPECIAL_TOKENS, show_progress=False)
-    wp.save_model(str(out_dir))  # vocab.txt
-    BertTokenizer(vocab_file=str(out_dir / "vocab.txt"), do_lower_case=True).save_pretrained(str(out_dir))
+    BertTokenizer(vocab=wp.get_vocab(), do_lower_case=True).save_pretrained(str(out_dir))
 
 
 def load_tokenizer(cfg: dict, train_texts: Sequence[str], cache_root: str | Path, data_key: str):
@@ -65,7 +64,7 @@ def load_tokenizer(cfg: dict, train_texts: Sequence[str], cache_root: str | Path
         except (OSError, ValueError) as e:
             raise _load_failed(cfg, source, e) from e
     vocab_size = int(cfg["tokenizer"]["vocab_size"])
-    inputs = {"data": data_key, "vocab_size": vocab_size, "kind": "wordpiece-uncased"}
+    inputs = {"data": data_key, "vocab_size": vocab_size, "kind": "wordpiece-uncased", "format": 2}
     folder = load_or_build(cache_root, "tokenizers", inputs,
                            lambda tmp: train_wordpiece(train_texts, vocab_size, tmp))
     return AutoTokenizer.from_pretrained(str(folder))
