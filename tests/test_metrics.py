@@ -27,7 +27,7 @@ def test_metrics_match_sklearn_at_every_level():
     assert np.isclose(out["f1_weighted"], f1_score(target, pred, average="weighted"))
     assert np.isclose(out["f1_macro"], f1_score(target, pred, average="macro"))
     top5 = np.argsort(-logits, 1)[:, :5]
-    assert np.isclose(out["acc_top5"], np.mean([t in row for t, row in zip(target, top5)]))
+    assert np.isclose(out["acc_top5"], np.mean([t in row for t, row in zip(target, top5, strict=True)]))
     f1s = []
     for level in range(labels.depth):
         m = np.asarray(labels.level_ids[level])

@@ -86,7 +86,8 @@ def test_unknown_label_in_test_split_fails_or_is_dropped():
 
 
 def test_label_space_levels_handle_variable_depth():
-    labels = LabelSpace.from_products([Product("", ("A", "B", "C")), Product("", ("A", "D")), Product("", ("E", "F", "G"))])
+    paths = [("A", "B", "C"), ("A", "D"), ("E", "F", "G")]
+    labels = LabelSpace.from_products([Product("", p) for p in paths])
     assert labels.leaves == ("A > B > C", "A > D", "E > F > G")
     assert labels.level_names[0] == ("A", "E")
     assert [labels.level_names[0][i] for i in labels.level_ids[0]] == ["A", "A", "E"]

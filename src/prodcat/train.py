@@ -6,9 +6,7 @@ checkpoint -> `metrics.json` in the run folder. All `hydra.utils.instantiate` ca
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from prodcat.data.datamodule import CatalogDataModule
+from prodcat.eval.run_record import run_record, write_json_atomic
 from prodcat.models.heads import HEADS
 from prodcat.models.module import ProductClassifier
 from prodcat.prepare import prepare
@@ -33,22 +32,19 @@ def _instantiate_all(group: DictConfig | None, **kwargs) -> list:
     return [instantiate(c, _convert_="all", **kwargs) for c in (group or {}).values() if c]
 
 
-def _write_json(path: Path, obj: dict) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True))
-    os.replace(tmp, path)  # atomic: a sweep summary never reads half a file
-
-
 def train(cfg: DictConfig) -> tuple[dict, dict]:
     out_dir = Path(cfg.paths.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.seed, workers=True)
     started = time.perf_counter()
+    catalog = instantiate(cfg.data.catalog, _convert_="all")
+    load_s = time.perf_counter() - started
+    if cfg.get("model_type", "neural") == "tfidf":  # the classical baseline: no encoder, no Trainer
+        from prodcat.baselines.tfidf import train_tfidf
+
+        return train_tfidf(cfg, catalog, load_s)
     try:
         head_cls = HEADS[cfg.head.name]
-        t = time.perf_counter()
-        catalog = instantiate(cfg.data.catalog, _convert_="all")
-        load_s = time.perf_counter() - t
         prepared = prepare(
             catalog, backbone_cfg=_plain(cfg.backbone), graph_cfg=_plain(cfg.graph),
             uses_text=head_cls.uses_text, uses_graph=head_cls.uses_graph, cache_dir=cfg.paths.cache_dir,
@@ -86,23 +82,12 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
             t = time.perf_counter()
             test = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt, verbose=False)[0]
             test_s = time.perf_counter() - t
-        metrics = {
-            "val": val,
-            "test": test,
-            "objective": {"name": cfg.objective, "value": val.get(cfg.objective)},
-            "timings": {"load_s": load_s, **prepared.timings, "fit_s": fit_s,
-                        "seconds_per_epoch": fit_s / epochs, "epochs": trainer.current_epoch,
-                        **({"test_s": test_s} if cfg.test else {}), "total_s": time.perf_counter() - started},
-            "choices": {"experiment": cfg.experiment_name, "data": cfg.data.name, "backbone": cfg.backbone.name,
-                        "head": cfg.head.name, "seed": cfg.seed},
-            "params": params,
-            "data": {"rows": {s: len(catalog.split(s)) for s in ("train", "val", "test")},
-                     "classes": len(prepared.labels), "depth": prepared.labels.depth,
-                     "graph_link_rates": prepared.link_rates, "info": catalog.info},
-            "best_checkpoint": ckpt,
-            "run_name": cfg.run_name,
-        }
-        _write_json(out_dir / "metrics.json", metrics)
+        timings = {"load_s": load_s, **prepared.timings, "fit_s": fit_s, "seconds_per_epoch": fit_s / epochs,
+                   "epochs": trainer.current_epoch, **({"test_s": test_s} if cfg.test else {}),
+                   "total_s": time.perf_counter() - started}
+        metrics = run_record(cfg, catalog, prepared.labels, val=val, test=test, timings=timings, params=params,
+                             link_rates=prepared.link_rates, best_checkpoint=ckpt)
+        write_json_atomic(out_dir / "metrics.json", metrics)
         log.info("metrics written to %s", out_dir / "metrics.json")
         return metrics, {"cfg": cfg, "model": model, "datamodule": datamodule, "trainer": trainer,
                          "prepared": prepared, "catalog": catalog}

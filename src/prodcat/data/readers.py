@@ -48,7 +48,7 @@ def _records(path: Path, fmt: str, csv_columns: list[str] | None) -> Iterator[tu
                     if len(row) != len(header):
                         yield n, f"{len(row)} columns where the header has {len(header)}"
                     else:
-                        yield n, dict(zip(header, row))
+                        yield n, dict(zip(header, row, strict=True))
             else:
                 raise ValueError(f"{path}: unknown format {fmt!r}; expected jsonl, csv or auto")
     except UnicodeDecodeError as e:

@@ -1,0 +1,84 @@
+"""The embedded-catalog study: text_only, graph_only and hybrid, each run by `train.py` as a user would,
+then one results.json record per run and a markdown table, both written from the runs' metrics.json.
+
+    .venv/bin/python experiments/embedded_default/run.py                 # all three variants, seed 0
+    .venv/bin/python experiments/embedded_default/run.py --seeds 0 1 2 --variants graph_only
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+METRICS = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/lvl1/f1_weighted",
+           "test/lvl2/f1_weighted", "test/f1_weighted_mean_levels"]
+
+
+def machine() -> str:
+    gpu = "no GPU"
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            gpu = torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return f"{os.cpu_count()}-core CPU ({platform.machine()}), {gpu}"
+
+
+def run(variant: str, seed: int, extra: list[str]) -> dict:
+    run_dir = ROOT / "outputs" / "embedded_default" / f"{variant}_seed{seed}"
+    args = [f"+experiment={variant}", f"seed={seed}", f"hydra.run.dir={run_dir}", *extra]
+    command = "python train.py " + " ".join(a for a in args if not a.startswith("hydra.run.dir"))
+    print(f"== {command}", flush=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, check=True)
+    seconds = time.perf_counter() - start
+    m = json.loads((run_dir / "metrics.json").read_text())
+    return {
+        "study": "embedded_default", "dataset": "synthetic", "variant": variant, "seed": seed, "split": "test",
+        "metrics": {k: round(m["test"][k], 4) for k in METRICS},
+        "seconds": round(seconds, 1), "fit_seconds": round(m["timings"]["fit_s"], 1),
+        "epochs": m["timings"]["epochs"], "params": m["params"], "graph_link_rates": m["data"]["graph_link_rates"],
+        "command": command, "machine": machine(), "date": dt.date.today().isoformat(),
+    }
+
+
+def table(records: list[dict]) -> str:
+    cols = ["test/acc", "test/f1_weighted", "test/f1_macro", "test/f1_weighted_mean_levels"]
+    lines = ["| variant | seed | " + " | ".join(c.removeprefix("test/") for c in cols) + " | wall time (s) | epochs |",
+             "|---|---|" + "---|" * (len(cols) + 2)]
+    for r in records:
+        vals = " | ".join(f"{100 * r['metrics'][c]:.2f}" for c in cols)
+        lines.append(f"| {r['variant']} | {r['seed']} | {vals} | {r['seconds']:.0f} | {r['epochs']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variants", nargs="+", default=["text_only", "graph_only", "hybrid"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--extra", nargs="*", default=[], help="more Hydra overrides for every run")
+    parser.add_argument("--append", action="store_true", help="keep the records already in results.json")
+    a = parser.parse_args()
+    out = HERE / "results.json"
+    records = json.loads(out.read_text()) if a.append and out.exists() else []
+    for seed in a.seeds:
+        for variant in a.variants:
+            records.append(run(variant, seed, a.extra))
+            out.write_text(json.dumps(records, indent=2) + "\n")  # keep what finished if a later run fails
+    (HERE / "results.md").write_text(table(records) + "\n")
+    print(table(records))
+
+
+if __name__ == "__main__":
+    main()

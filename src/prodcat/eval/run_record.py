@@ -1,0 +1,36 @@
+"""The `metrics.json` every run writes (neural and baseline alike), so sweeps summarise them the same way."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from prodcat.data.catalog import SPLITS, Catalog
+from prodcat.data.labels import LabelSpace
+
+
+def run_record(cfg: DictConfig, catalog: Catalog, labels: LabelSpace, *, val: dict, test: dict,
+               timings: dict, params: dict, choices: dict | None = None, link_rates: dict | None = None,
+               best_checkpoint: str | None = None) -> dict:
+    return {
+        "val": val,
+        "test": test,
+        "objective": {"name": cfg.objective, "value": val.get(cfg.objective)},
+        "timings": timings,
+        "choices": {"experiment": cfg.experiment_name, "data": cfg.data.name, "backbone": cfg.backbone.name,
+                    "head": cfg.head.name, "seed": cfg.seed, **(choices or {})},
+        "params": params,
+        "data": {"rows": {s: len(catalog.split(s)) for s in SPLITS}, "classes": len(labels),
+                 "depth": labels.depth, "graph_link_rates": link_rates or {}, "info": catalog.info},
+        "best_checkpoint": best_checkpoint,
+        "run_name": cfg.run_name,
+    }
+
+
+def write_json_atomic(path: Path, obj: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))
+    os.replace(tmp, path)  # atomic: a sweep summary never reads half a file

@@ -1,0 +1,89 @@
+"""End to end through `train(cfg)`: every experiment composes and runs, a checkpoint is
+self-contained, a run writes metrics.json, W&B stays offline, and bad configs fail with the key."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from hydra.errors import HydraException, MissingConfigException
+from omegaconf.errors import MissingMandatoryValue
+from transformers import AutoTokenizer
+
+from prodcat.graph.linker import GraphLinker
+from prodcat.models.module import ProductClassifier
+from prodcat.train import train
+
+from .conftest import ROOT, compose
+
+EXPERIMENTS = sorted(p.stem for p in (ROOT / "conf" / "experiment").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+@pytest.mark.parametrize("debug", ["fdr", "limit", "overfit"])
+def test_every_experiment_composes(experiment, debug, tmp_path):
+    cfg = compose([f"+experiment={experiment}", f"+debug={debug}"], tmp_path)
+    assert cfg.experiment_name == experiment
+    assert cfg.head.name in {"linear", "graph", "concat"}
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_fast_dev_run_every_experiment(experiment, tmp_path, fast_overrides):
+    cfg = compose([f"+experiment={experiment}", "+debug=fdr", *fast_overrides], tmp_path)
+    metrics, objects = train(cfg)
+    written = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
+    assert written["choices"]["experiment"] == experiment
+    for split in ("val", "test"):
+        for key in ("acc", "acc_top5", "f1_weighted", "f1_macro", "lvl1/f1_weighted", "f1_weighted_mean_levels"):
+            assert 0.0 <= written[split][f"{split}/{key}"] <= 1.0
+    if written["choices"]["backbone"] != "tfidf":
+        assert (objects["model"].encoder is None) == (experiment == "graph_only")  # never built when unused
+
+
+def test_checkpoint_is_self_contained_for_inference(tmp_path, fast_overrides):
+    cfg = compose(["+experiment=hybrid", *fast_overrides], tmp_path)
+    metrics, objects = train(cfg)
+    ckpt = metrics["best_checkpoint"]
+    assert ckpt and Path(ckpt).is_file()
+    raw = torch.load(ckpt, map_location="cpu", weights_only=True)  # no pickled objects inside
+    assets = raw["prodcat_assets"]
+    # The tokenizer is rebuilt from the checkpoint alone and tokenizes as the training one did.
+    tok_dir = tmp_path / "tok"
+    tok_dir.mkdir()
+    for name, text in assets["tokenizer_files"].items():
+        (tok_dir / name).write_text(text, encoding="utf-8")
+    title = objects["catalog"].test[0].text
+    rebuilt = AutoTokenizer.from_pretrained(tok_dir)
+    assert rebuilt(title)["input_ids"] == objects["prepared"].tokenizer(title)["input_ids"]
+    restored = ProductClassifier.load_from_checkpoint(ckpt, map_location="cpu").eval()
+    assert restored.label_space.leaves == objects["prepared"].labels.leaves
+
+    # The graph features of a product are recomputed from the checkpoint alone, identically.
+    catalog = objects["catalog"]
+    linker = GraphLinker.from_state_dict(restored.assets["linker"])
+    feats = torch.as_tensor(linker.features(catalog.test[:16]))
+    torch.testing.assert_close(feats, torch.as_tensor(objects["prepared"].splits["test"].graph[:16]))
+    batch = next(iter(objects["datamodule"].test_dataloader()))
+    with torch.no_grad():
+        original = ProductClassifier.load_from_checkpoint(ckpt, map_location="cpu").eval()(batch)
+        torch.testing.assert_close(restored(batch), original)
+
+
+def test_wandb_logs_offline_into_the_run_folder(tmp_path, fast_overrides):
+    overrides = [o for o in fast_overrides if not o.startswith("logger=")]
+    cfg = compose(["+experiment=graph_only", "+debug=limit", "logger=wandb", *overrides], tmp_path)
+    train(cfg)
+    runs = list((Path(cfg.paths.output_dir) / "wandb").glob("offline-run-*"))
+    assert len(runs) == 1
+
+
+def test_unknown_config_choice_names_the_group(tmp_path):
+    with pytest.raises((MissingConfigException, HydraException), match="backbone"):
+        compose(["+experiment=hybrid", "backbone=no_such_backbone"], tmp_path)
+
+
+def test_missing_required_value_names_the_key(tmp_path):
+    cfg = compose(["+experiment=hybrid", "backbone=tiny", "logger=csv", "data=catalog_file",
+                   "data.catalog.file=???"], tmp_path)
+    with pytest.raises(MissingMandatoryValue, match="data.catalog.file"):
+        train(cfg)
