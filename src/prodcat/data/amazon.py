@@ -1,0 +1,73 @@
+"""Amazon UK toys: 10,000 product listings with a 2-5 level category path and a manufacturer (brand).
+
+`<root>/amazon_uk_toys/amazon_co-ecommerce_sample.csv`: no header, the 9 `COLUMNS` below.
+- text: the `text_fields` joined with " | " (default the title, `product_name`).
+- path: `category_path` split on " > "; brand: `manufacturer` (empty -> None).
+
+Rows with an empty path (690 in the file) are a known property of the data, not corruption: they are
+always dropped and counted in `info["dropped"]`. Any other bad row (wrong column count, empty title)
+raises with file and line unless `skip_invalid`. There is no official split: a seeded split stratified
+by leaf, recorded in `info["split"]`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from prodcat.data.catalog import Catalog, Product
+from prodcat.data.mwpd import require_file
+
+# The generic reader's record iterator and row parser: same error messages and drop reasons everywhere.
+from prodcat.data.readers import _parse, _records, stratified_split
+
+log = logging.getLogger(__name__)
+
+FILE = "amazon_uk_toys/amazon_co-ecommerce_sample.csv"
+COLUMNS = ["uniq_id", "product_name", "category_path", "manufacturer", "price", "number_available_in_stock",
+           "number_of_reviews", "number_of_answered_questions", "average_review_rating"]
+EMPTY_PATH = "empty category path"  # the prefix of `_parse`'s problem text for such rows
+
+
+def read_amazon_rows(
+    path: Path, text_fields: list[str], brand_field: str | None, skip_invalid: bool
+) -> tuple[list[Product], Counter]:
+    products, dropped = [], Counter()
+    for n, record in _records(require_file(path), "csv", COLUMNS):
+        problem, product = _parse(record, text_fields, "category_path", " > ", brand_field)
+        if problem is None:
+            products.append(product)
+        elif skip_invalid or problem.startswith(EMPTY_PATH):
+            dropped[problem.split(" (")[0]] += 1
+        else:
+            raise ValueError(f"{path}, line {n}: {problem} (set data.skip_invalid=true to drop such rows)")
+    if dropped:
+        log.warning("%s: dropped %d rows: %s", path, sum(dropped.values()), dict(dropped))
+    return products, dropped
+
+
+def read_amazon_toys(
+    root: str | Path,
+    name: str = "amazon_toys",
+    text_fields: Sequence[str] = ("product_name",),
+    brand_field: str | None = "manufacturer",
+    split: dict | None = None,
+    skip_invalid: bool = False,
+) -> Catalog:
+    path = Path(root) / FILE
+    split = {"val": 0.1, "test": 0.1, "seed": 0, **(split or {})}
+    products, dropped = read_amazon_rows(path, list(text_fields), brand_field, skip_invalid)
+    parts = stratified_split(products, split["val"], split["test"], split["seed"])
+    for s, rows in parts.items():
+        if not rows:
+            raise ValueError(f"{path}: split {s!r} has no rows (only {len(products)} valid rows)")
+    info = {
+        "source": str(path), "text_fields": list(text_fields), "brand_field": brand_field,
+        "rows_read": len(products) + sum(dropped.values()), "dropped": dict(dropped),
+        # Classes with fewer than 3 rows stay in train (stratified_split), so val/test never hold a
+        # class the model has not seen.
+        "split": {**split, "stratified_by": "leaf", "sizes": {s: len(r) for s, r in parts.items()}},
+    }
+    return Catalog(name, parts["train"], parts["val"], parts["test"], info)
