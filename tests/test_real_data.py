@@ -220,7 +220,7 @@ def test_tfidf_baseline_quality_floor_and_metrics_json(tmp_path):
     assert cfg.model_type == "tfidf"
     metrics, objects = train(cfg)
     assert set(metrics) == {"val", "test", "objective", "timings", "choices", "params", "data",
-                            "best_checkpoint", "run_name"}
+                            "slices", "best_checkpoint", "run_name"}
     for split in ("val", "test"):
         names = {f"{split}/{k}" for k in ("acc", "acc_top5", "f1_weighted", "f1_macro",
                                           "f1_weighted_mean_levels", "lvl1/f1_weighted", "lvl2/f1_weighted",

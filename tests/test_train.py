@@ -87,3 +87,17 @@ def test_missing_required_value_names_the_key(tmp_path):
                    "data.catalog.file=???"], tmp_path)
     with pytest.raises(MissingMandatoryValue, match="data.catalog.file"):
         train(cfg)
+
+
+def test_slice_accuracy_follows_rows_and_dropped_rows():
+    from prodcat.data.catalog import Catalog, Product
+    from prodcat.data.labels import LabelSpace, encode_labels
+    from prodcat.eval.run_record import slice_accuracy
+
+    train = [Product("a", ("X", "Y")), Product("b", ("X", "Z"))]
+    test = [Product("c", ("X", "Y")), Product("d", ("Q", "R")), Product("e", ("X", "Z"))]
+    catalog = Catalog("c", train, list(train), test, slices={"test": {"hard": [1, 2], "easy": [0]}})
+    y = encode_labels(catalog, LabelSpace.from_products(train), skip_invalid=True)  # drops row 1
+    assert catalog.slices["test"] == {"hard": [1], "easy": [0]}
+    out = slice_accuracy(catalog, "test", pred=[0, 0], target=y["test"])
+    assert out == {"all": {"n": 2, "acc": 0.5}, "hard": {"n": 1, "acc": 0.0}, "easy": {"n": 1, "acc": 1.0}}

@@ -1,5 +1,6 @@
-"""The embedded-catalog study: text_only, graph_only and hybrid, each run by `train.py` as a user would,
-then one results.json record per run and a markdown table, both written from the runs' metrics.json.
+"""The embedded-catalog study: text_only, graph_only, hybrid and the TF-IDF baseline, each run by
+`train.py` as a user would, then one results.json record per run and markdown tables (scores, and test
+accuracy per planted hard case), both written from the runs' metrics.json.
 
     .venv/bin/python experiments/embedded_default/run.py                 # all three variants, seed 0
     .venv/bin/python experiments/embedded_default/run.py --seeds 0 1 2 --variants graph_only
@@ -48,7 +49,9 @@ def run(variant: str, seed: int, extra: list[str]) -> dict:
         "study": "embedded_default", "dataset": "synthetic", "variant": variant, "seed": seed, "split": "test",
         "metrics": {k: round(m["test"][k], 4) for k in METRICS},
         "seconds": round(seconds, 1), "fit_seconds": round(m["timings"]["fit_s"], 1),
-        "epochs": m["timings"]["epochs"], "params": m["params"], "graph_link_rates": m["data"]["graph_link_rates"],
+        "epochs": m["timings"].get("epochs"), "params": m["params"],
+        "graph_link_rates": m["data"]["graph_link_rates"],
+        "slices": {name: {"n": v["n"], "acc": round(v["acc"], 4)} for name, v in m["slices"]["test"].items()},
         "command": command, "machine": machine(), "date": dt.date.today().isoformat(),
     }
 
@@ -59,13 +62,20 @@ def table(records: list[dict]) -> str:
              "|---|---|" + "---|" * (len(cols) + 2)]
     for r in records:
         vals = " | ".join(f"{100 * r['metrics'][c]:.2f}" for c in cols)
-        lines.append(f"| {r['variant']} | {r['seed']} | {vals} | {r['seconds']:.0f} | {r['epochs']} |")
+        lines.append(f"| {r['variant']} | {r['seed']} | {vals} | {r['seconds']:.0f} | {r['epochs'] or '-'} |")
+    # Test accuracy on each planted hard case (rows can carry several cases).
+    names = list(records[0]["slices"])
+    lines += ["", "| variant | seed | " + " | ".join(f"{n} (n={records[0]['slices'][n]['n']})" for n in names) + " |",
+              "|---|---|" + "---|" * len(names)]
+    for r in records:
+        vals = " | ".join(f"{100 * r['slices'][n]['acc']:.1f}" for n in names)
+        lines.append(f"| {r['variant']} | {r['seed']} | {vals} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--variants", nargs="+", default=["text_only", "graph_only", "hybrid"])
+    parser.add_argument("--variants", nargs="+", default=["tfidf_baseline", "text_only", "graph_only", "hybrid"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--extra", nargs="*", default=[], help="more Hydra overrides for every run")
     parser.add_argument("--append", action="store_true", help="keep the records already in results.json")

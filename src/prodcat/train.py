@@ -15,7 +15,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from prodcat.data.datamodule import CatalogDataModule
-from prodcat.eval.run_record import run_record, write_json_atomic
+from prodcat.eval.run_record import run_record, slice_accuracy, write_json_atomic
 from prodcat.models.heads import HEADS
 from prodcat.models.module import ProductClassifier
 from prodcat.prepare import prepare
@@ -77,16 +77,19 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
         # Final numbers come from the best checkpoint (the one early stopping and sweeps select).
         ckpt = getattr(trainer.checkpoint_callback, "best_model_path", "") or None
         val = trainer.validate(model, datamodule=datamodule, ckpt_path=ckpt, verbose=False)[0]
-        test = {}
+        test, slices = {}, {}
         if cfg.test:
             t = time.perf_counter()
             test = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt, verbose=False)[0]
             test_s = time.perf_counter() - t
+            if not cfg.trainer.get("fast_dev_run"):  # a fast_dev_run scores one batch, not every row
+                slices = {"test": slice_accuracy(catalog, "test", model.test_predictions,
+                                                 prepared.splits["test"].labels)}
         timings = {"load_s": load_s, **prepared.timings, "fit_s": fit_s, "seconds_per_epoch": fit_s / epochs,
                    "epochs": trainer.current_epoch, **({"test_s": test_s} if cfg.test else {}),
                    "total_s": time.perf_counter() - started}
         metrics = run_record(cfg, catalog, prepared.labels, val=val, test=test, timings=timings, params=params,
-                             link_rates=prepared.link_rates, best_checkpoint=ckpt)
+                             link_rates=prepared.link_rates, best_checkpoint=ckpt, slices=slices)
         write_json_atomic(out_dir / "metrics.json", metrics)
         log.info("metrics written to %s", out_dir / "metrics.json")
         return metrics, {"cfg": cfg, "model": model, "datamodule": datamodule, "trainer": trainer,

@@ -28,7 +28,7 @@ from sklearn.svm import LinearSVC
 from prodcat.data.catalog import SPLITS, Catalog
 from prodcat.data.labels import LabelSpace, encode_labels
 from prodcat.eval.metrics import HierarchicalMetrics
-from prodcat.eval.run_record import run_record, write_json_atomic
+from prodcat.eval.run_record import run_record, slice_accuracy, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,12 @@ def decision_scores(model: Pipeline, texts: list[str]) -> torch.Tensor:
     return torch.from_numpy(d)
 
 
-def evaluate(model: Pipeline, texts: list[str], y: list[int], labels: LabelSpace, split: str) -> dict:
+def evaluate(model: Pipeline, texts: list[str], y: list[int], labels: LabelSpace, split: str):
+    """({split}/metric: value, predicted class ids) on one split."""
     metrics = HierarchicalMetrics(len(labels), labels.level_ids)
-    metrics.update(decision_scores(model, texts), torch.tensor(y, dtype=torch.long))
-    return {f"{split}/{k}": v for k, v in metrics.compute().items()}
+    scores = decision_scores(model, texts)  # (N, C)
+    metrics.update(scores, torch.tensor(y, dtype=torch.long))
+    return {f"{split}/{k}": v for k, v in metrics.compute().items()}, scores.argmax(-1).tolist()
 
 
 def train_tfidf(cfg: DictConfig, catalog: Catalog, load_s: float = 0.0) -> tuple[dict, dict]:
@@ -73,13 +75,14 @@ def train_tfidf(cfg: DictConfig, catalog: Catalog, load_s: float = 0.0) -> tuple
     assert svm.classes_.tolist() == list(range(len(labels))), "LinearSVC classes do not match the label space"
 
     t = time.perf_counter()
-    val = evaluate(model, texts["val"], y["val"], labels, "val")
+    val, _ = evaluate(model, texts["val"], y["val"], labels, "val")
     val_s = time.perf_counter() - t
-    test, timings = {}, {}
+    test, timings, slices = {}, {}, {}
     if cfg.test:
         t = time.perf_counter()
-        test = evaluate(model, texts["test"], y["test"], labels, "test")
+        test, pred = evaluate(model, texts["test"], y["test"], labels, "test")
         timings["test_s"] = time.perf_counter() - t
+        slices = {"test": slice_accuracy(catalog, "test", pred, y["test"])}
 
     n_features = svm.coef_.shape[1]
     params = {"total": int(svm.coef_.size + svm.intercept_.size),
@@ -88,7 +91,7 @@ def train_tfidf(cfg: DictConfig, catalog: Catalog, load_s: float = 0.0) -> tuple
     timings = {"load_s": load_s, "fit_s": fit_s, "val_s": val_s, **timings,
                "total_s": load_s + time.perf_counter() - started}
     metrics = run_record(cfg, catalog, labels, val=val, test=test, timings=timings, params=params,
-                         choices={"backbone": "tfidf", "head": "linear_svc"})
+                         choices={"backbone": "tfidf", "head": "linear_svc"}, slices=slices)
     out = Path(cfg.paths.output_dir) / "metrics.json"
     write_json_atomic(out, metrics)
     log.info("tfidf baseline: %s; metrics written to %s",

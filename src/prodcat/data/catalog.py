@@ -34,6 +34,9 @@ class Catalog:
     test: list[Product]
     # Free-form facts about how the catalog was made (source files, rows dropped, seed...); logged.
     info: dict = field(default_factory=dict)
+    # Named subsets of rows to score separately: {split: {slice name: [row index, ...]}} (e.g. the
+    # synthetic catalog's hard cases). Every run reports test accuracy per slice.
+    slices: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
     def split(self, name: str) -> list[Product]:
         if name not in SPLITS:

@@ -75,6 +75,10 @@ def encode_labels(catalog: Catalog, labels: LabelSpace, skip_invalid: bool) -> d
                         catalog.name, len(unknown), split)
             catalog.info.setdefault("dropped", {})[f"{split}_unknown_label"] = len(unknown)
             drop = set(unknown)
-            rows[:] = [p for i, p in enumerate(rows) if i not in drop]
+            kept = [i for i in range(len(rows)) if i not in drop]
+            rows[:] = [rows[i] for i in kept]
+            new_index = {old: new for new, old in enumerate(kept)}  # slices follow the rows they name
+            for name, idx in catalog.slices.get(split, {}).items():
+                catalog.slices[split][name] = [new_index[i] for i in idx if i in new_index]
         encoded[split] = [index[p.leaf] for p in rows]
     return encoded

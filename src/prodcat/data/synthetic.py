@@ -342,14 +342,17 @@ class _RowMaker:
         self.train_pairs: set[tuple[str, Path]] = set()
         self.leaked: set[str] = set()
         self.counts: dict[str, dict[str, int]] = {}
+        self.slices: dict[str, dict[str, list[int]]] = {}  # split -> case -> row indices
 
     def rows(self, leaves: list[Path], split: str) -> list[Product]:
         counts = self.counts.setdefault(split, dict.fromkeys(HARD_CASES, 0))
+        slices = self.slices.setdefault(split, {case: [] for case in HARD_CASES})
         products = []
-        for path in leaves:
+        for i, path in enumerate(leaves):
             product, cases = self._row(path, split)
             for case in cases:
                 counts[case] += 1
+                slices[case].append(i)
             products.append(product)
         return products
 
@@ -574,7 +577,9 @@ def generate_catalog(n_train: int = 20000, n_val: int = 2000, n_test: int = 2000
         "n_unseen_lines": sum(ln.held_out and ln.name not in maker.leaked for ln in world.all_lines()),
         "hard_cases": maker.counts,
     }
-    return Catalog("synthetic", train, val, test, info)
+    # Row indices of each hard case in val/test, so runs report accuracy per case (metrics.json "slices").
+    slices = {split: maker.slices[split] for split in ("val", "test")}
+    return Catalog("synthetic", train, val, test, info, slices)
 
 
 __all__ = [

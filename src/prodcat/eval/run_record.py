@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from omegaconf import DictConfig
 
 from prodcat.data.catalog import SPLITS, Catalog
@@ -14,7 +16,7 @@ from prodcat.data.labels import LabelSpace
 
 def run_record(cfg: DictConfig, catalog: Catalog, labels: LabelSpace, *, val: dict, test: dict,
                timings: dict, params: dict, choices: dict | None = None, link_rates: dict | None = None,
-               best_checkpoint: str | None = None) -> dict:
+               best_checkpoint: str | None = None, slices: dict | None = None) -> dict:
     return {
         "val": val,
         "test": test,
@@ -25,9 +27,19 @@ def run_record(cfg: DictConfig, catalog: Catalog, labels: LabelSpace, *, val: di
         "params": params,
         "data": {"rows": {s: len(catalog.split(s)) for s in SPLITS}, "classes": len(labels),
                  "depth": labels.depth, "graph_link_rates": link_rates or {}, "info": catalog.info},
+        "slices": slices or {},
         "best_checkpoint": best_checkpoint,
         "run_name": cfg.run_name,
     }
+
+
+def slice_accuracy(catalog: Catalog, split: str, pred: Sequence[int], target: Sequence[int]) -> dict:
+    """Accuracy on each named slice of `split` (see `Catalog.slices`), and on all rows for reference."""
+    correct = np.asarray(pred) == np.asarray(target)  # (N,)
+    out = {"all": {"n": int(correct.size), "acc": float(correct.mean()) if correct.size else None}}
+    for name, idx in catalog.slices.get(split, {}).items():
+        out[name] = {"n": len(idx), "acc": float(correct[idx].mean()) if idx else None}
+    return out
 
 
 def write_json_atomic(path: Path, obj: dict) -> None:

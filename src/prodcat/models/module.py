@@ -46,6 +46,7 @@ class ProductClassifier(L.LightningModule):
         self.val_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
         self.test_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
         self.assets: dict = {}  # tokenizer files, linker state: set by the trainer, saved in checkpoints
+        self.test_predictions: list[int] = []  # argmax class of every test row, in order (slice metrics)
 
     # -- forward ---------------------------------------------------------------------------------
     def forward(self, batch: dict) -> torch.Tensor:
@@ -69,6 +70,8 @@ class ProductClassifier(L.LightningModule):
         self.log(f"{split}/loss", self._loss(logits, batch["label"]), prog_bar=split == "val",
                  batch_size=len(batch["label"]), sync_dist=True)
         metrics.update(logits.float(), batch["label"])
+        if split == "test":
+            self.test_predictions += logits.argmax(-1).tolist()
 
     def _eval_epoch_end(self, split: str, metrics: HierarchicalMetrics) -> None:
         values = metrics.compute()
@@ -81,6 +84,9 @@ class ProductClassifier(L.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         self._eval_epoch_end("val", self.val_metrics)
+
+    def on_test_epoch_start(self) -> None:
+        self.test_predictions = []
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
         self._eval_step(batch, "test", self.test_metrics)
