@@ -13,15 +13,12 @@ by leaf, recorded in `info["split"]`.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from prodcat.data.catalog import Catalog, Product
-from prodcat.data.mwpd import require_file
-
-# The generic reader's record iterator and row parser: same error messages and drop reasons everywhere.
-from prodcat.data.readers import _parse, _records, stratified_split
+from prodcat.data.catalog import Catalog
+from prodcat.data.mwpd import DOWNLOAD_HINT
+from prodcat.data.readers import read_products, require_file, stratified_split
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +26,6 @@ FILE = "amazon_uk_toys/amazon_co-ecommerce_sample.csv"
 COLUMNS = ["uniq_id", "product_name", "category_path", "manufacturer", "price", "number_available_in_stock",
            "number_of_reviews", "number_of_answered_questions", "average_review_rating"]
 EMPTY_PATH = "empty category path"  # the prefix of `_parse`'s problem text for such rows
-
-
-def read_amazon_rows(
-    path: Path, text_fields: list[str], brand_field: str | None, skip_invalid: bool
-) -> tuple[list[Product], Counter]:
-    products, dropped = [], Counter()
-    for n, record in _records(require_file(path), "csv", COLUMNS):
-        problem, product = _parse(record, text_fields, "category_path", " > ", brand_field)
-        if problem is None:
-            products.append(product)
-        elif skip_invalid or problem.startswith(EMPTY_PATH):
-            dropped[problem.split(" (")[0]] += 1
-        else:
-            raise ValueError(f"{path}, line {n}: {problem} (set data.skip_invalid=true to drop such rows)")
-    if dropped:
-        log.warning("%s: dropped %d rows: %s", path, sum(dropped.values()), dict(dropped))
-    return products, dropped
 
 
 def read_amazon_toys(
@@ -56,9 +36,10 @@ def read_amazon_toys(
     split: dict | None = None,
     skip_invalid: bool = False,
 ) -> Catalog:
-    path = Path(root) / FILE
+    path = require_file(Path(root) / FILE, DOWNLOAD_HINT)
     split = {"val": 0.1, "test": 0.1, "seed": 0, **(split or {})}
-    products, dropped = read_amazon_rows(path, list(text_fields), brand_field, skip_invalid)
+    products, dropped = read_products(path, list(text_fields), "category_path", brand_field=brand_field, fmt="csv",
+                                      csv_columns=COLUMNS, skip_invalid=skip_invalid, always_drop=(EMPTY_PATH,))
     parts = stratified_split(products, split["val"], split["test"], split["seed"])
     for s, rows in parts.items():
         if not rows:

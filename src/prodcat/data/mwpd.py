@@ -14,30 +14,21 @@ published train+validation figure on test; use `train_on=train` for anything tha
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from prodcat.data.catalog import Catalog, Product
-
-# The generic reader's record iterator and row parser: same error messages and drop reasons everywhere.
-from prodcat.data.readers import _parse, _records
+from prodcat.data.catalog import Catalog
+from prodcat.data.readers import read_products, require_file
 
 log = logging.getLogger(__name__)
 
 SUBDIR = "mwpd2020"
 FILES = {"train": "train.jsonl", "val": "validation.jsonl", "test": "test.jsonl"}
 LEVELS = ("lvl1", "lvl2", "lvl3")
-_PATH = "_path"  # the three level fields joined into one list-valued field for `_parse`
+_PATH = "_path"  # the three level fields joined into one list-valued path field
 
 
-def require_file(path: Path) -> Path:
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"dataset file not found: {path} "
-            f"(fetch it with `bash data/download.sh <dir>`, then set data.root=<dir>)"
-        )
-    return path
+DOWNLOAD_HINT = "fetch it with `bash data/download.sh <dir>`, then set data.root=<dir>"
 
 
 def _with_path(record: dict | str) -> dict | str:
@@ -50,22 +41,6 @@ def _with_path(record: dict | str) -> dict | str:
     return {**record, _PATH: [record[k] for k in LEVELS]}
 
 
-def read_mwpd_file(path: Path, text_fields: list[str], skip_invalid: bool) -> tuple[list[Product], Counter]:
-    """Valid products of one MWPD file and the dropped rows by reason (bad rows raise unless skip_invalid)."""
-    products, dropped = [], Counter()
-    for n, record in _records(require_file(path), "jsonl", None):
-        problem, product = _parse(_with_path(record), text_fields, _PATH, " > ", None)
-        if problem is None:
-            products.append(product)
-        elif skip_invalid:
-            dropped[problem.split(" (")[0]] += 1
-        else:
-            raise ValueError(f"{path}, line {n}: {problem} (set data.skip_invalid=true to drop such rows)")
-    if dropped:
-        log.warning("%s: dropped %d invalid rows: %s", path, sum(dropped.values()), dict(dropped))
-    return products, dropped
-
-
 def read_mwpd(
     root: str | Path,
     name: str = "mwpd",
@@ -76,12 +51,13 @@ def read_mwpd(
     if train_on not in ("train", "trainval"):
         raise ValueError(f"data.catalog.train_on must be 'train' or 'trainval', got {train_on!r}")
     folder = Path(root) / SUBDIR
-    paths = {s: require_file(folder / f) for s, f in FILES.items()}  # all three checked before any is read
+    paths = {s: require_file(folder / f, DOWNLOAD_HINT) for s, f in FILES.items()}  # all checked before reading
     info: dict = {"source": str(folder), "files": {s: p.name for s, p in paths.items()},
                   "text_fields": list(text_fields), "train_on": train_on, "dropped": {}}
     splits = {}
     for s, p in paths.items():
-        splits[s], dropped = read_mwpd_file(p, list(text_fields), skip_invalid)
+        splits[s], dropped = read_products(p, list(text_fields), _PATH, fmt="jsonl", skip_invalid=skip_invalid,
+                                           transform=_with_path)
         info["dropped"].update({f"{s}:{k}": v for k, v in dropped.items()})
     info["rows_per_file"] = {s: len(rows) for s, rows in splits.items()}  # valid rows, before any merge
     if train_on == "trainval":

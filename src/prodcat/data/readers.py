@@ -14,7 +14,7 @@ import csv
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,13 @@ def _records(path: Path, fmt: str, csv_columns: list[str] | None) -> Iterator[tu
         raise ValueError(f"{path}: not valid UTF-8 text ({e.reason} at byte {e.start})") from e
 
 
+def require_file(path: str | Path, hint: str = "") -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"catalog file not found: {path}" + (f" ({hint})" if hint else ""))
+    return path
+
+
 def read_products(
     path: str | Path,
     text_fields: list[str],
@@ -64,17 +71,23 @@ def read_products(
     fmt: str = "auto",
     csv_columns: list[str] | None = None,
     skip_invalid: bool = False,
+    transform: Callable[[dict | str], dict | str] | None = None,
+    always_drop: tuple[str, ...] = (),
 ) -> tuple[list[Product], Counter]:
-    """All valid products of one file, and a count of the dropped rows by reason."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"catalog file not found: {path}")
+    """All valid products of one file, and a count of the dropped rows by reason.
+
+    `transform` reshapes each parsed record first (MWPD joins its three level fields into one path);
+    `always_drop` lists problems that are a known property of a dataset, not corruption (Amazon's rows
+    without a path): those rows are dropped and counted even without `skip_invalid`.
+    """
+    path = require_file(path)
     products, dropped = [], Counter()
     for n, record in _records(path, fmt, csv_columns):
-        problem, product = _parse(record, text_fields, path_field, path_sep, brand_field)
+        problem, product = _parse(transform(record) if transform else record, text_fields, path_field,
+                                  path_sep, brand_field)
         if problem is None:
             products.append(product)
-        elif skip_invalid:
+        elif skip_invalid or problem.startswith(always_drop):
             dropped[problem.split(" (")[0]] += 1
         else:
             raise ValueError(f"{path}, line {n}: {problem} (set data.skip_invalid=true to drop such rows)")
