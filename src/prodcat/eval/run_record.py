@@ -46,3 +46,18 @@ def write_json_atomic(path: Path, obj: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))
     os.replace(tmp, path)  # atomic: a sweep summary never reads half a file
+
+
+def error_record(cfg: DictConfig, exc: BaseException, overrides: list[str]) -> dict:
+    """What `error.json` holds for a failed job, so a sweep summary lists it beside the finished ones."""
+    import traceback
+
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "traceback": "".join(traceback.format_exception(exc)),
+        "overrides": overrides,
+        "choices": {"experiment": cfg.get("experiment_name"), "data": cfg.data.get("name"),
+                    "backbone": cfg.backbone.get("name"), "head": cfg.head.get("name"), "seed": cfg.get("seed")},
+        "run_name": cfg.get("run_name"),
+    }
