@@ -5,7 +5,7 @@ import numpy as np
 from prodcat.data.catalog import Product
 from prodcat.data.labels import LabelSpace
 from prodcat.eval.plots import plot_category_vectors
-from prodcat.eval.test_report import test_tables as build_tables
+from prodcat.eval.test_report import report_tables
 from prodcat.graph.linker import GraphLinker
 from prodcat.graph.taxonomy import Taxonomy
 
@@ -16,7 +16,7 @@ def test_tables_count_what_happened():
     labels = LabelSpace.from_products([Product("", p) for p in PATHS])
     target = [0, 0, 1, 2, 3, 3]
     pred = [0, 1, 1, 2, 2, 2]  # two "E > H > I" rows predicted as "E > F > G"
-    tables = build_tables(["t"] * 6, target, pred, [0.9] * 6, labels, n_samples=4)
+    tables = report_tables(["t"] * 6, target, pred, [0.9] * 6, labels, n_samples=4)
     assert len(tables["samples"]["data"]) == 4
     assert tables["confused_pairs"]["data"][0] == ["E > H > I", "E > F > G", 2]
     per_class = {row[0]: row for row in tables["per_class_f1"]["data"]}

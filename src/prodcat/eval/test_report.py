@@ -14,7 +14,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from prodcat.data.labels import LabelSpace
 
 
-def test_tables(texts: Sequence[str], target: Sequence[int], pred: Sequence[int], confidence: Sequence[float],
+def report_tables(texts: Sequence[str], target: Sequence[int], pred: Sequence[int], confidence: Sequence[float],
                 labels: LabelSpace, n_samples: int = 100, n_pairs: int = 20, seed: int = 0) -> dict:
     """Each table is {"columns": [...], "data": [[...], ...]}; the confusion matrix also has class names."""
     target, pred = np.asarray(target), np.asarray(pred)
