@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 from transformers import AutoConfig, AutoModel, AutoTokenizer, BertConfig, BertModel, BertTokenizer
 
@@ -71,8 +72,13 @@ def load_tokenizer(cfg: dict, train_texts: Sequence[str], cache_root: str | Path
 
 
 def build_encoder(cfg: dict, vocab_size: int, seed: int = 0) -> torch.nn.Module:
-    """The encoder with pretrained weights, or a freshly initialised small BERT for `architecture`."""
-    dropout = {k: cfg[k] for k in ("hidden_dropout_prob", "attention_probs_dropout_prob") if k in cfg}
+    """The encoder with pretrained weights, or a freshly initialised small BERT for `architecture`.
+
+    `cfg["dropout"]` overrides the encoder's dropout rates by their config names, which differ by family
+    (BERT, RoBERTa, ALBERT: hidden_dropout_prob / attention_probs_dropout_prob; DistilBERT: dropout /
+    attention_dropout): each backbone config lists its own.
+    """
+    dropout = dict(cfg.get("dropout") or {})
     source = resolve_pretrained(cfg)
     if source is not None:
         try:
@@ -86,6 +92,9 @@ def build_encoder(cfg: dict, vocab_size: int, seed: int = 0) -> torch.nn.Module:
                          add_pooling_layer=False)
 
 
+POOLINGS = ("cls", "mean", "cls_last_k")
+
+
 def pool(last_hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:
     """(B, T, H) hidden states -> (B, H) text vector h."""
     if pooling == "cls":  # the first token: [CLS] for BERT, <s> for RoBERTa
@@ -93,4 +102,34 @@ def pool(last_hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) 
     if pooling == "mean":  # mean over real tokens only
         mask = attention_mask.unsqueeze(-1).to(last_hidden.dtype)  # (B, T, 1)
         return (last_hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-    raise ValueError(f"backbone.pooling={pooling!r}: expected 'cls' or 'mean'")
+    raise ValueError(f"backbone.pooling={pooling!r}: expected one of {POOLINGS}")
+
+
+def encode(encoder: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor, cfg: dict) -> torch.Tensor:
+    """(B, T) token ids -> pooled text vector h: (B, H), or (B, k * H) for `cls_last_k` (the first token
+    of each of the last `pooling_layers` layers, concatenated, as in the BERT paper's feature study)."""
+    pooling = cfg.get("pooling", "cls")
+    if pooling == "cls_last_k":
+        states = encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True).hidden_states
+        return torch.cat([s[:, 0] for s in states[-int(cfg.get("pooling_layers", 4)):]], dim=-1)  # (B, k*H)
+    return pool(encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask, pooling)
+
+
+def pooled_dim(encoder: torch.nn.Module, cfg: dict) -> int:
+    """Width of `encode`'s output for this encoder and backbone config."""
+    hidden = encoder.config.hidden_size if hasattr(encoder.config, "hidden_size") else encoder.config.dim
+    return hidden * (int(cfg.get("pooling_layers", 4)) if cfg.get("pooling") == "cls_last_k" else 1)
+
+
+def resolve_max_length(cfg: dict, tokenizer, train_texts: Sequence[str], quantile: float = 0.95) -> int:
+    """`max_length` from the config, or for `auto` the 95th percentile of the training texts' token counts
+    (special tokens included), capped by the tokenizer's limit: short titles are not padded to 512."""
+    if cfg.get("max_length", "auto") != "auto":
+        return int(cfg["max_length"])
+    counts = [len(ids) for ids in tokenizer(list(train_texts))["input_ids"]]
+    length = int(np.ceil(np.quantile(counts, quantile)))
+    limit = getattr(tokenizer, "model_max_length", 512) or 512
+    length = max(8, min(length, limit if limit < 100_000 else 512))
+    log.info("backbone.max_length=auto: %d tokens (%.0fth percentile of %d training texts)",
+             length, 100 * quantile, len(counts))
+    return length

@@ -1,0 +1,64 @@
+"""Every backbone family's code path, offline: a tiny model of the same architecture built from its
+config class, loaded through the backbone config exactly as a hub checkpoint would be."""
+
+import pytest
+import torch
+from omegaconf import OmegaConf
+from transformers import AutoModel, AutoTokenizer
+
+from prodcat.models.backbones import build_encoder, encode, pooled_dim, resolve_max_length
+
+from .conftest import ROOT
+from .tiny_models import build_tiny
+
+TEXTS = ["apple iphone 15 pro 256gb", "spigen case for iphone 15 pro", "wilson pro staff 97 tennis racket",
+         "bosch serie 4 washing machine 8kg", "lego star wars x-wing 75301"] * 8
+CONFIGS = {"bert": "bert_base", "roberta": "roberta_base", "albert": "albert_base", "distilbert": "distilbert"}
+
+
+@pytest.fixture(scope="module")
+def tiny_dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("families")
+    return {f: build_tiny(f, TEXTS, root / f) for f in CONFIGS}
+
+
+def _cfg(family: str, path) -> dict:
+    cfg = OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "backbone" / f"{CONFIGS[family]}.yaml"))
+    return {**cfg, "name_or_path": str(path)}
+
+
+@pytest.mark.parametrize("family", list(CONFIGS))
+def test_family_loads_pools_and_matches_reference(family, tiny_dirs):
+    cfg = _cfg(family, tiny_dirs[family])
+    tok = AutoTokenizer.from_pretrained(tiny_dirs[family])
+    batch = tok(TEXTS[:3], padding=True, return_tensors="pt")
+    encoder = build_encoder(cfg, vocab_size=len(tok)).eval()
+    reference = AutoModel.from_pretrained(tiny_dirs[family]).eval()
+    with torch.no_grad():
+        h = encode(encoder, batch["input_ids"], batch["attention_mask"], cfg)
+        ref = reference(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state[:, 0]
+        torch.testing.assert_close(h, ref)  # the first token: [CLS] or <s>
+        deep = encode(encoder, batch["input_ids"], batch["attention_mask"], {**cfg, "pooling": "cls_last_k",
+                                                                              "pooling_layers": 2})
+        mean = encode(encoder, batch["input_ids"], batch["attention_mask"], {**cfg, "pooling": "mean"})
+    assert deep.shape == (3, pooled_dim(encoder, {"pooling": "cls_last_k", "pooling_layers": 2}))
+    assert deep.shape[1] == 2 * h.shape[1] and mean.shape == h.shape
+    assert tok(TEXTS[0])["input_ids"][0] == tok.cls_token_id  # the pooled token really is the first one
+
+
+def test_dropout_rates_reach_the_encoder(tiny_dirs):
+    encoder = build_encoder({**_cfg("distilbert", tiny_dirs["distilbert"]),
+                             "dropout": {"dropout": 0.3, "attention_dropout": 0.2}}, vocab_size=0)
+    assert (encoder.config.dropout, encoder.config.attention_dropout) == (0.3, 0.2)
+    encoder = build_encoder({**_cfg("bert", tiny_dirs["bert"]), "dropout": {"hidden_dropout_prob": 0.25}},
+                            vocab_size=0)
+    assert encoder.config.hidden_dropout_prob == 0.25
+
+
+def test_max_length_auto_is_the_95th_percentile(tiny_dirs):
+    tok = AutoTokenizer.from_pretrained(tiny_dirs["bert"])
+    texts = ["a"] * 95 + ["a " * 40] * 5  # 95% of texts are 3 tokens long ([CLS] a [SEP])
+    assert resolve_max_length({"max_length": "auto"}, tok, texts) == 8  # the floor of 8 tokens
+    texts = ["word " * 20] * 100
+    assert resolve_max_length({"max_length": "auto"}, tok, texts) == len(tok(texts[0])["input_ids"])
+    assert resolve_max_length({"max_length": 48}, tok, texts) == 48
