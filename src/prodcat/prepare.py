@@ -1,6 +1,6 @@
 """The prepare step: catalog -> label space, knowledge graph, RDF2Vec vectors, graph features g(x),
-token ids. Everything a training run reads, built once before the first batch (and cached where it
-is expensive), so the training loop only indexes arrays.
+token ids, and for a frozen encoder its pooled text features. Everything a training run reads, built
+once before the first batch (and cached where it is expensive), so the training loop only indexes arrays.
 """
 
 from __future__ import annotations
@@ -11,15 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from prodcat.data.catalog import SPLITS, Catalog
 from prodcat.data.datamodule import SplitArrays
 from prodcat.data.labels import LabelSpace, encode_labels
+from prodcat.features.store import FeatureStore, open_store, tokenizer_sha256, weights_sha256
 from prodcat.graph.kg import build_graph, graph_entities, write_turtle
 from prodcat.graph.linker import GraphLinker
 from prodcat.graph.rdf2vec import embed_entities
 from prodcat.graph.taxonomy import Taxonomy
-from prodcat.models.backbones import load_tokenizer
+from prodcat.models.backbones import load_tokenizer, pool
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class Prepared:
     linker: GraphLinker | None = None
     timings: dict[str, float] = field(default_factory=dict)
     link_rates: dict[str, dict[str, float]] = field(default_factory=dict)
+    feature_stores: dict[str, FeatureStore] = field(default_factory=dict)  # freeze=frozen: per split
 
 
 def build_linker(catalog: Catalog, taxonomy: Taxonomy, graph_cfg: dict, cache_dir: str | Path,
@@ -47,7 +50,10 @@ def build_linker(catalog: Catalog, taxonomy: Taxonomy, graph_cfg: dict, cache_di
 
 
 def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text: bool, uses_graph: bool,
-            cache_dir: str | Path, out_dir: str | Path, seed: int, skip_invalid: bool) -> Prepared:
+            cache_dir: str | Path, out_dir: str | Path, seed: int, skip_invalid: bool,
+            tokenize: bool = True) -> Prepared:
+    """`tokenize=False` (frozen encoder): load the tokenizer but keep no token ids; the text features
+    come from `add_text_features` instead."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
     taxonomy = Taxonomy.from_paths([p.path for p in catalog.train], source=f"{catalog.name}:train")
@@ -73,10 +79,92 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
     if uses_text:
         t = time.perf_counter()
         tok = load_tokenizer(backbone_cfg, [p.text for p in catalog.train], cache_dir, catalog.fingerprint())
-        for s in SPLITS:
+        for s in SPLITS if tokenize else ():
             enc = tok([p.text for p in catalog.split(s)], truncation=True, max_length=backbone_cfg["max_length"])
             splits[s].token_ids = enc["input_ids"]
         prepared.tokenizer, prepared.vocab_size, prepared.pad_id = tok, len(tok), tok.pad_token_id
         timings["tokenize_s"] = time.perf_counter() - t
     prepared.timings = timings
     return prepared
+
+
+@torch.inference_mode()
+def encode_texts(encoder: torch.nn.Module, tokenizer, texts: list[str], *, max_length: int, pooling: str,
+                 batch_size: int = 256) -> np.ndarray:
+    """(N, H) float32 pooled vectors of `texts`, in eval mode and without gradients. Rows are batched in
+    order of token length (little padding) and returned in input order."""
+    was_training = encoder.training
+    encoder.eval()
+    ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+    order = np.argsort([len(x) for x in ids], kind="stable")
+    out = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
+    pad = tokenizer.pad_token_id
+    try:
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            width = max(len(ids[i]) for i in rows)
+            batch = torch.full((len(rows), width), pad, dtype=torch.long)  # (B, T)
+            mask = torch.zeros_like(batch)
+            for r, i in enumerate(rows):
+                batch[r, : len(ids[i])] = torch.as_tensor(ids[i])
+                mask[r, : len(ids[i])] = 1
+            hidden = encoder(input_ids=batch, attention_mask=mask).last_hidden_state  # (B, T, H)
+            out[rows] = pool(hidden, mask, pooling).float().cpu().numpy()
+    finally:
+        encoder.train(was_training)
+    return out
+
+
+def feature_inputs(backbone_cfg: dict, encoder: torch.nn.Module, tokenizer, weights: str | None = None) -> dict:
+    """What a frozen encoder's features depend on besides the texts: the key inputs of the feature cache.
+    Not the weights' path: the same weights give the same features wherever they are installed.
+    `weights`: the sha256 of the encoder's weights when the caller has it already."""
+    return {"backbone": backbone_cfg["name"], "weights_sha256": weights or weights_sha256(encoder),
+            "tokenizer_sha256": tokenizer_sha256(tokenizer), "max_length": int(backbone_cfg["max_length"]),
+            "pooling": backbone_cfg.get("pooling", "cls"), "dim": int(encoder.config.hidden_size),
+            "encoder_dtype": str(next(encoder.parameters()).dtype).removeprefix("torch."), "dtype": "float32"}
+
+
+def feature_stores(catalog: Catalog, encoder: torch.nn.Module, tokenizer, backbone_cfg: dict,
+                   cache_dir: str | Path, batch_size: int = 256, weights: str | None = None) -> dict[str, FeatureStore]:
+    """The cached pooled features of every split (built once per key, see `prodcat.features.store`);
+    each store can also encode query texts for `nearest_products`."""
+    base = feature_inputs(backbone_cfg, encoder, tokenizer, weights)  # hashes the weights once for all splits
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return encode_texts(encoder, tokenizer, texts, max_length=backbone_cfg["max_length"],
+                            pooling=base["pooling"], batch_size=batch_size)
+
+    stores = {}
+    for s in SPLITS:
+        stores[s] = open_store(cache_dir, {**base, "split": s}, [p.text for p in catalog.split(s)], encode)
+        stores[s].row_labels = [p.leaf for p in catalog.split(s)]
+    return stores
+
+
+def add_text_features(prepared: Prepared, stores: dict[str, FeatureStore]) -> None:
+    """Batches of every split carry the cached vectors (`text_features`) instead of token ids."""
+    for s, store in stores.items():
+        prepared.splits[s].text_features = store.vectors
+        prepared.splits[s].token_ids = None
+    prepared.feature_stores = stores
+
+
+def open_feature_store(model, tokenizer, split: str = "train") -> FeatureStore:
+    """The feature store a frozen-encoder checkpoint was trained on (its `assets["feature_cache"]`), with
+    the model's encoder attached, for `nearest_products(query_texts, k)`: the nearest training products
+    of a query, from the same index the run read. The folder must still exist (it is a cache)."""
+    folders = model.assets.get("feature_cache") or {}
+    if split not in folders:
+        raise KeyError(f"this checkpoint was not trained with freeze=frozen: no feature cache for {split!r}")
+    store = FeatureStore.load(Path(folders[split]))
+    backbone = model.hparams.backbone
+    if store.meta["inputs"]["weights_sha256"] != model.encoder_sha256():
+        raise ValueError(f"{store.folder}: features of other encoder weights than this model's")
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return encode_texts(model.encoder, tokenizer, texts, max_length=backbone["max_length"],
+                            pooling=backbone.get("pooling", "cls"))
+
+    store.encode = encode
+    return store

@@ -2,6 +2,10 @@
 
 Data -> prepare (labels, graph, tokens) -> datamodule + module -> Trainer.fit -> test on the best
 checkpoint -> `metrics.json` in the run folder. All `hydra.utils.instantiate` calls live here.
+
+`freeze=frozen`: the module's encoder computes the pooled features of every split once (or they come from
+the cache, `data/cache/features/<key>/`), and batches carry them instead of token ids. `head=knn`: no
+Trainer; a k-nearest-neighbour vote over the cached training features (`prodcat.features.knn`).
 """
 
 from __future__ import annotations
@@ -11,14 +15,21 @@ import time
 from pathlib import Path
 
 import lightning as L
+import numpy as np
+import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from prodcat.data.catalog import Catalog
 from prodcat.data.datamodule import CatalogDataModule
+from prodcat.eval.metrics import HierarchicalMetrics
 from prodcat.eval.run_record import run_record, slice_accuracy, write_json_atomic
+from prodcat.features.knn import KNNClassifier
+from prodcat.features.store import FeatureStore
+from prodcat.models.backbones import build_encoder
 from prodcat.models.heads import HEADS
 from prodcat.models.module import ProductClassifier
-from prodcat.prepare import prepare
+from prodcat.prepare import Prepared, add_text_features, feature_stores, prepare
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +54,31 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
         from prodcat.baselines.tfidf import train_tfidf
 
         return train_tfidf(cfg, catalog, load_s)
+    freeze = _plain(cfg.get("freeze")) or {"strategy": "full"}
+    if cfg.head.name == "knn":  # no gradient training: a vote over the frozen encoder's cached features
+        return _train_knn(cfg, catalog, load_s, started)
     try:
         head_cls = HEADS[cfg.head.name]
+        frozen = freeze["strategy"] == "frozen" and head_cls.uses_text
         prepared = prepare(
             catalog, backbone_cfg=_plain(cfg.backbone), graph_cfg=_plain(cfg.graph),
             uses_text=head_cls.uses_text, uses_graph=head_cls.uses_graph, cache_dir=cfg.paths.cache_dir,
-            out_dir=out_dir, seed=cfg.seed, skip_invalid=cfg.data.skip_invalid,
+            out_dir=out_dir, seed=cfg.seed, skip_invalid=cfg.data.skip_invalid, tokenize=not frozen,
         )
-        datamodule = CatalogDataModule(prepared.splits, prepared.pad_id, cfg.batch_size,
-                                       cfg.eval_batch_size, cfg.num_workers)
         model = ProductClassifier(
             labels=prepared.labels.to_dict(), backbone=_plain(cfg.backbone), head=_plain(cfg.head),
             optim=_plain(cfg.optim), graph_dim=prepared.graph_dim, vocab_size=prepared.vocab_size, seed=cfg.seed,
+            freeze=freeze,
         )
+        if frozen:  # the module's own encoder computes (or finds cached) the features it will never rerun
+            t = time.perf_counter()
+            add_text_features(prepared, feature_stores(catalog, model.encoder, prepared.tokenizer,
+                                                       _plain(cfg.backbone), cfg.paths.cache_dir,
+                                                       freeze.get("batch_size", 256), model.encoder_sha256()))
+            prepared.timings["features_s"] = time.perf_counter() - t
+            model.assets["feature_cache"] = {s: str(st.folder) for s, st in prepared.feature_stores.items()}
+        datamodule = CatalogDataModule(prepared.splits, prepared.pad_id, cfg.batch_size,
+                                       cfg.eval_batch_size, cfg.num_workers)
         if prepared.linker is not None:
             model.assets["linker"] = prepared.linker.state_dict()
         if prepared.tokenizer is not None:
@@ -89,7 +112,9 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
                    "epochs": trainer.current_epoch, **({"test_s": test_s} if cfg.test else {}),
                    "total_s": time.perf_counter() - started}
         metrics = run_record(cfg, catalog, prepared.labels, val=val, test=test, timings=timings, params=params,
-                             link_rates=prepared.link_rates, best_checkpoint=ckpt, slices=slices)
+                             link_rates=prepared.link_rates, best_checkpoint=ckpt, slices=slices,
+                             choices=_freeze_choices(cfg, freeze))
+        metrics["features"] = _feature_info(prepared.feature_stores)
         write_json_atomic(out_dir / "metrics.json", metrics)
         log.info("metrics written to %s", out_dir / "metrics.json")
         return metrics, {"cfg": cfg, "model": model, "datamodule": datamodule, "trainer": trainer,
@@ -105,3 +130,66 @@ def _tokenizer_files(tokenizer, out_dir: Path) -> dict[str, str]:
     folder = out_dir / "tokenizer"
     tokenizer.save_pretrained(str(folder))
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _freeze_choices(cfg: DictConfig, freeze: dict) -> dict:
+    return {"freeze": freeze["strategy"], **({"freeze_k": freeze["k"]} if freeze["strategy"] == "partial" else {}),
+            "layer_decay": cfg.optim.get("layer_decay")}
+
+
+def _feature_info(stores: dict[str, FeatureStore]) -> dict:
+    """Which feature caches a run read, and whether it had to build them (metrics.json `features`)."""
+    if not stores:
+        return {}
+    return {"cache": "built" if any(s.built for s in stores.values()) else "hit",
+            "build_s": sum(s.build_s for s in stores.values()),
+            "keys": {split: s.key for split, s in stores.items()},
+            "folders": {split: str(s.folder) for split, s in stores.items()}}
+
+
+def _score(scores: np.ndarray, y: np.ndarray, prepared: Prepared, split: str) -> dict:
+    metrics = HierarchicalMetrics(len(prepared.labels), prepared.labels.level_ids)
+    metrics.update(torch.from_numpy(scores), torch.as_tensor(y, dtype=torch.long))
+    return {f"{split}/{k}": v for k, v in metrics.compute().items()}
+
+
+def _train_knn(cfg: DictConfig, catalog: Catalog, load_s: float, started: float) -> tuple[dict, dict]:
+    """`head=knn`: the frozen encoder's cached features of every split, a kNN vote over the TRAIN ones;
+    the same metrics.json as a trained head (the encoder is frozen whatever `freeze` says)."""
+    out_dir = Path(cfg.paths.output_dir)
+    backbone, head = _plain(cfg.backbone), _plain(cfg.head)
+    prepared = prepare(catalog, backbone_cfg=backbone, graph_cfg=_plain(cfg.graph), uses_text=True,
+                       uses_graph=False, cache_dir=cfg.paths.cache_dir, out_dir=out_dir, seed=cfg.seed,
+                       skip_invalid=cfg.data.skip_invalid, tokenize=False)
+    t = time.perf_counter()
+    encoder = build_encoder(backbone, prepared.vocab_size, cfg.seed)  # the same weights a module would hold
+    batch_size = (_plain(cfg.get("freeze")) or {}).get("batch_size", 256)
+    add_text_features(prepared, feature_stores(catalog, encoder, prepared.tokenizer, backbone,
+                                               cfg.paths.cache_dir, batch_size))
+    prepared.timings["features_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    options = {k: v for k, v in head.items() if k != "name" and v is not None}  # k, temperature, index...
+    train_split = prepared.splits["train"]
+    knn = KNNClassifier(train_split.text_features, train_split.labels, len(prepared.labels), seed=cfg.seed, **options)
+    fit_s = time.perf_counter() - t
+    results, preds = {}, {}
+    for split in ("val", "test") if cfg.test else ("val",):
+        t = time.perf_counter()
+        scores = knn.scores(prepared.splits[split].text_features)  # (N, C)
+        results[split] = _score(scores, prepared.splits[split].labels, prepared, split)
+        preds[split] = scores.argmax(1).tolist()
+        prepared.timings[f"{split}_s"] = time.perf_counter() - t
+    slices = {}
+    if cfg.test:
+        slices = {"test": slice_accuracy(catalog, "test", preds["test"], prepared.splits["test"].labels)}
+    timings = {"load_s": load_s, **prepared.timings, "fit_s": fit_s, "total_s": time.perf_counter() - started}
+    params = {"total": 0, "trainable": 0, "memory_rows": len(prepared.splits["train"]),
+              "encoder": sum(p.numel() for p in encoder.parameters())}
+    metrics = run_record(cfg, catalog, prepared.labels, val=results["val"], test=results.get("test", {}),
+                         timings=timings, params=params, slices=slices, choices={"freeze": "frozen"})
+    metrics["features"] = _feature_info(prepared.feature_stores)
+    write_json_atomic(out_dir / "metrics.json", metrics)
+    log.info("knn head: %s; metrics written to %s", {k: round(v, 4) for k, v in results.get(
+        "test", results["val"]).items() if k.endswith("/acc")}, out_dir / "metrics.json")
+    return metrics, {"cfg": cfg, "catalog": catalog, "prepared": prepared, "knn": knn,
+                     "stores": prepared.feature_stores, "encoder": encoder}

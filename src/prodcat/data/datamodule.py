@@ -1,7 +1,10 @@
-"""Batches of prepared arrays: token ids (padded per batch), graph vectors g(x), labels.
+"""Batches of prepared arrays: token ids (padded per batch) or cached text features, graph vectors g(x),
+labels.
 
 Everything is tokenized and linked once before training (see `prodcat.prepare`); a batch is only
-an index lookup plus dynamic padding to the longest title in it, so short titles stay cheap.
+an index lookup plus dynamic padding to the longest title in it, so short titles stay cheap. With a
+frozen encoder the split carries its pooled vectors instead of token ids (`text_features`, read from
+the feature cache), and batches carry them under the same name: the encoder is then never run.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ class SplitArrays:
     labels: np.ndarray  # (N,) int64 class ids
     token_ids: list[list[int]] | None = None  # N ragged lists, truncated to max_length; None without text
     graph: np.ndarray | None = None  # (N, G) float32; None without graph features
+    text_features: np.ndarray | None = None  # (N, H) float32 cached pooled vectors (freeze=frozen)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -33,6 +37,8 @@ class Collate:
         batch = {"label": torch.as_tensor(a.labels[indices], dtype=torch.long)}
         if a.graph is not None:
             batch["graph"] = torch.as_tensor(a.graph[indices], dtype=torch.float32)  # (B, G)
+        if a.text_features is not None:
+            batch["text_features"] = torch.as_tensor(a.text_features[indices], dtype=torch.float32)  # (B, H)
         if a.token_ids is not None:
             seqs = [a.token_ids[i] for i in indices]
             width = max(len(s) for s in seqs)

@@ -3,6 +3,15 @@
 Hyperparameters are plain configs and lists (label leaves, backbone/head/optim dicts, run-time sizes),
 so `ProductClassifier.load_from_checkpoint(path)` rebuilds the same model. What inference needs beyond
 the weights (tokenizer files, the graph linker's vectors) travels in `checkpoint["prodcat_assets"]`.
+
+Freezing (`freeze` hyperparameter, see `prodcat.models.freezing`): with `frozen`, batches carry the cached
+pooled vectors as `text_features` (B, H) and the encoder is never run in training; it still lives in the
+module (no gradients, always in eval mode, outside the optimizer) so a checkpoint runs on raw text too:
+a batch without `text_features` goes through the encoder, in training or at inference alike.
+A frozen encoder is saved BY REFERENCE unless `freeze.save_encoder=true`: its weights are exactly the
+pretrained ones the backbone config names (or the seeded init of an `architecture` backbone), which
+`__init__` loads anyway, so the checkpoint keeps only their sha256 (91 MB less per checkpoint for
+minilm_l6) and loading checks the rebuilt encoder against it, failing loudly if those weights changed.
 """
 
 from __future__ import annotations
@@ -16,7 +25,9 @@ import torch.nn.functional as F
 
 from prodcat.data.labels import LabelSpace
 from prodcat.eval.metrics import HierarchicalMetrics
+from prodcat.features.store import weights_sha256
 from prodcat.models.backbones import build_encoder, pool
+from prodcat.models.freezing import apply_freeze, encoder_param_groups
 from prodcat.models.heads import HEADS, build_head
 
 
@@ -33,13 +44,18 @@ def _to_torch(obj):
 
 class ProductClassifier(L.LightningModule):
     def __init__(self, labels: dict, backbone: dict, head: dict, optim: dict, graph_dim: int,
-                 vocab_size: int, seed: int = 0):
+                 vocab_size: int, seed: int = 0, freeze: dict | None = None):
         super().__init__()
         self.save_hyperparameters(logger=False)
         self.label_space = LabelSpace.from_dict(labels)
         head_kwargs = {k: v for k, v in head.items() if k != "name"}
         uses_text = HEADS[head["name"]].uses_text
         self.encoder = build_encoder(backbone, vocab_size, seed) if uses_text else None
+        self.freeze_strategy = (freeze or {}).get("strategy", "full")
+        if self.encoder is not None:
+            apply_freeze(self.encoder, freeze or {"strategy": "full"})
+            if self.freeze_strategy == "frozen":
+                self.encoder.eval()  # Lightning keeps submodule modes as they are: set it here, once
         text_dim = self.encoder.config.hidden_size if uses_text else 0
         self.head = build_head(head["name"], text_dim, graph_dim, len(self.label_space), **head_kwargs)
         level_ids = self.label_space.level_ids
@@ -51,11 +67,20 @@ class ProductClassifier(L.LightningModule):
     # -- forward ---------------------------------------------------------------------------------
     def forward(self, batch: dict) -> torch.Tensor:
         h = None
-        if self.head.uses_text:
+        if self.head.uses_text and "text_features" in batch:
+            h = batch["text_features"]  # (B, H) pooled vectors from the feature cache (freeze=frozen)
+        elif self.head.uses_text:
             text_inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
             hidden = self.encoder(**text_inputs).last_hidden_state  # (B, T, H)
             h = pool(hidden, batch["attention_mask"], self.hparams.backbone.get("pooling", "cls"))  # (B, H)
         return self.head(h, batch.get("graph"))  # (B, C)
+
+    def train(self, mode: bool = True):
+        """A frozen encoder stays in eval mode (no dropout): it then computes exactly the cached features."""
+        super().train(mode)
+        if self.encoder is not None and self.freeze_strategy == "frozen":
+            self.encoder.eval()
+        return self
 
     def _loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits.float(), target, label_smoothing=self.hparams.optim.get("label_smoothing", 0.0))
@@ -95,20 +120,29 @@ class ProductClassifier(L.LightningModule):
         self._eval_epoch_end("test", self.test_metrics)
 
     # -- optimisation ----------------------------------------------------------------------------
-    def configure_optimizers(self):
-        """AdamW; the encoder at `lr`, the freshly initialised head at `head_lr`; no weight decay on
-        biases and LayerNorm weights (as in BERT); linear warmup then linear decay to zero."""
+    def param_groups(self) -> list[dict]:
+        """AdamW groups: the trainable encoder parameters at `lr` (per layer with layer-wise decay,
+        `optim.layer_decay`: the top layer at `lr`, each lower one `layer_decay` times the one above, see
+        `prodcat.models.freezing`), the freshly initialised head at its own base rate `head_lr`. Frozen
+        parameters are not in the optimizer. No weight decay on biases and LayerNorm weights (as in BERT)."""
         o = self.hparams.optim
+        wd = o.get("weight_decay", 0.01)
         groups = []
-        for part, lr in ((self.encoder, o["lr"]), (self.head, o.get("head_lr", o["lr"]))):
-            if part is None:
-                continue
-            named = [(n, p) for n, p in part.named_parameters() if p.requires_grad]
-            decay = [p for n, p in named if p.ndim >= 2]
-            no_decay = [p for n, p in named if p.ndim < 2]
-            groups += [{"params": decay, "lr": lr, "weight_decay": o.get("weight_decay", 0.01)},
-                       {"params": no_decay, "lr": lr, "weight_decay": 0.0}]
-        optimizer = torch.optim.AdamW([g for g in groups if g["params"]], betas=tuple(o.get("betas", (0.9, 0.999))))
+        if self.encoder is not None:
+            groups += encoder_param_groups(self.encoder, o["lr"], wd, o.get("layer_decay"))
+        head_lr = o.get("head_lr", o["lr"])
+        named = [(n, p) for n, p in self.head.named_parameters() if p.requires_grad]
+        groups += [{"params": [p for _, p in named if p.ndim >= 2], "lr": head_lr, "weight_decay": wd, "name": "head"},
+                   {"params": [p for _, p in named if p.ndim < 2], "lr": head_lr, "weight_decay": 0.0,
+                    "name": "head/no_decay"}]
+        return [g for g in groups if g["params"]]
+
+    def configure_optimizers(self):
+        """AdamW over `param_groups`; linear warmup (`optim.warmup_ratio` of the steps) then linear decay
+        to zero, applied to every group's own rate (so layer-wise ratios hold throughout)."""
+        o = self.hparams.optim
+        groups = self.param_groups()
+        optimizer = torch.optim.AdamW(groups, betas=tuple(o.get("betas", (0.9, 0.999))))
         total = max(1, int(self.trainer.estimated_stepping_batches))
         warmup = int(math.ceil(o.get("warmup_ratio", 0.0) * total))
 
@@ -121,8 +155,32 @@ class ProductClassifier(L.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     # -- checkpoint assets -----------------------------------------------------------------------
+    def encoder_sha256(self) -> str:
+        """sha256 of the encoder weights (computed once: only used for a frozen encoder, which never changes)."""
+        if getattr(self, "_encoder_sha256", None) is None:
+            self._encoder_sha256 = weights_sha256(self.encoder)
+        return self._encoder_sha256
+
+    def _encoder_by_reference(self) -> bool:
+        freeze = self.hparams.get("freeze") or {}
+        return self.encoder is not None and self.freeze_strategy == "frozen" and not freeze.get("save_encoder")
+
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["prodcat_assets"] = _to_torch(self.assets)
+        if self._encoder_by_reference():
+            state = checkpoint["state_dict"]
+            for key in [k for k in state if k.startswith("encoder.")]:
+                del state[key]
+            checkpoint["prodcat_encoder_sha256"] = self.encoder_sha256()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.assets = checkpoint.get("prodcat_assets", {})
+        expected = checkpoint.get("prodcat_encoder_sha256")
+        if expected is not None:  # a frozen encoder saved by reference: __init__ has rebuilt it; check it
+            if self.encoder_sha256() != expected:
+                raise RuntimeError(
+                    f"checkpoint of a frozen {self.hparams.backbone.get('name')!r} encoder saved by reference: "
+                    f"the weights loaded now (sha256 {self.encoder_sha256()[:12]}) are not the ones it was trained "
+                    f"with ({expected[:12]}). Point backbone.name_or_path at the original weights, or train with "
+                    f"freeze.save_encoder=true to store them in the checkpoint.")
+            checkpoint["state_dict"].update({f"encoder.{k}": v for k, v in self.encoder.state_dict().items()})
