@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The CPU wheel on this kind of machine; GPU users: make install TORCH_SPEC="torch --index-url <CUDA wheel index>"
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= dev,minilm,sweep
+EXTRAS ?= dev,minilm,sweep,serve
 PYTEST_ARGS ?=
 
 .PHONY: install train test lint clean-cache

@@ -1,0 +1,59 @@
+"""Runtimes that turn a batch of network inputs into logits: PyTorch eager and ONNX Runtime.
+
+Both take `{name: np.ndarray}` (`input_ids`/`attention_mask` (B, T) int64, `graph` (B, G) float32) and
+return (B, C) float32 logits, so the `Predictor` around them is the same code for every runtime.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from prodcat.serve.assets import METADATA_KEY, ServingAssets
+
+
+def load_module(checkpoint: str | Path, device: str = "cpu"):
+    """A `ProductClassifier` from its Lightning checkpoint, in eval mode."""
+    from prodcat.models.module import ProductClassifier
+
+    return ProductClassifier.load_from_checkpoint(str(checkpoint), map_location=device).eval()
+
+
+class TorchBackend:
+    name = "torch"
+
+    def __init__(self, module, device: str = "cpu"):
+        self.module = module.eval().to(device)
+        self.device = device
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        import torch
+
+        batch = {k: torch.from_numpy(v).to(self.device) for k, v in inputs.items()}
+        with torch.inference_mode():
+            return self.module(batch).float().cpu().numpy()  # (B, C): the training forward, unchanged
+
+
+class OnnxBackend:
+    """An exported model (see `prodcat.serve.onnx_export`); its serving assets come from its metadata."""
+
+    name = "onnx"
+
+    def __init__(self, path: str | Path, threads: int | None = None, providers: list[str] | None = None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads, options.inter_op_num_threads = int(threads), 1
+        self.path = Path(path)
+        self.session = ort.InferenceSession(str(path), options, providers=providers or ["CPUExecutionProvider"])
+        meta = self.session.get_modelmeta().custom_metadata_map
+        if METADATA_KEY not in meta:
+            raise ValueError(f"{path}: not a prodcat export (no {METADATA_KEY!r} in its metadata); "
+                             "make one with `python export.py checkpoint=...`")
+        self.assets = ServingAssets.from_json(meta[METADATA_KEY])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        return self.session.run(["logits"], {n: inputs[n] for n in self.input_names})[0]

@@ -1,0 +1,83 @@
+"""Inputs to the predictor: plain strings, dicts (`{"text": ..., "brand": ..., "id": ...}`), or lines of
+a text or JSONL stream. A bad item (empty, not a string, invalid JSON) becomes an `Item` with an
+`error`: it gets its own error record and never fails the batch around it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Format = Literal["auto", "jsonl", "text"]
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str | None
+    brand: str | None = None
+    id: Any = None  # the caller's own id, echoed in the output record
+    error: str | None = None
+
+
+def to_item(obj: Any, text_field: str = "text", brand_field: str = "brand", id_field: str = "id") -> Item:
+    """An `Item` from a string, a dict or an `Item`; problems become `Item.error`, never exceptions."""
+    if isinstance(obj, Item):
+        return obj
+    ident, brand = None, None
+    if isinstance(obj, dict):
+        ident = obj.get(id_field)
+        if text_field not in obj:
+            return Item(None, id=ident, error=f"no {text_field!r} field")
+        text, brand = obj[text_field], obj.get(brand_field)
+    else:
+        text = obj
+    if not isinstance(text, str):
+        return Item(None, id=ident, error=f"text must be a string, got {type(text).__name__}")
+    if not text.strip():
+        return Item(text, id=ident, error="empty text")
+    if brand is not None and not isinstance(brand, str):
+        return Item(text, id=ident, error=f"brand must be a string or null, got {type(brand).__name__}")
+    return Item(text, brand or None, ident)
+
+
+def detect_format(name: str | None, first_line: str | None) -> Literal["jsonl", "text"]:
+    """By file suffix (.jsonl/.ndjson/.json); for a stream, JSONL when its first line is a JSON object."""
+    if name and name != "-":
+        return "jsonl" if name.lower().endswith((".jsonl", ".ndjson", ".json")) else "text"
+    return "jsonl" if (first_line or "").lstrip().startswith("{") else "text"
+
+
+def parse_lines(lines: Iterable[str], fmt: Literal["jsonl", "text"], **fields: str) -> Iterator[Item]:
+    """One item per line, blank lines included (as errors), so output record i answers input line i + 1."""
+    for number, line in enumerate(lines, 1):
+        line = line.rstrip("\r\n")
+        if fmt == "text":
+            yield to_item(line)
+            continue
+        if not line.strip():
+            yield Item(None, error=f"line {number}: empty line")
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield Item(None, error=f"line {number}: invalid JSON ({e.msg})")
+            continue
+        yield to_item(obj, **fields)
+
+
+def read_stream(stream: Iterable[str], name: str | None = None, fmt: Format = "auto", **fields: str) -> Iterator[Item]:
+    """Items from an open text stream (a file or standard input), read lazily line by line."""
+    it = iter(stream)
+    first = next(it, None)
+    if first is None:
+        return
+    if fmt == "auto":
+        fmt = detect_format(name, first)
+
+    def chained() -> Iterator[str]:
+        yield first
+        yield from it
+
+    yield from parse_lines(chained(), fmt, **fields)

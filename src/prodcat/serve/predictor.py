@@ -1,0 +1,143 @@
+"""`Predictor`: product texts -> top-k categories (id, name, full path, confidence), as plain dicts.
+
+    p = Predictor.from_checkpoint("outputs/train/runs/<run>/checkpoints/best.ckpt")   # PyTorch eager
+    p = Predictor.from_onnx("outputs/train/runs/<run>/export/model.int8.onnx")        # ONNX Runtime
+    p.predict(["apple iphone 15 pro 256gb", {"text": "air max 90", "brand": "Nike", "id": "sku-7"}])
+
+The features are made by the training code: the training tokenizer with `truncation=True,
+max_length=<training max_length>` (as in `prodcat.prepare`), and `GraphLinker.features` for g(x).
+Only the network runtime differs between the PyTorch and the ONNX predictor.
+
+One output record per input, in input order:
+    {"index": 0, "id": "sku-7", "text": "...", "truncated": false,
+     "categories": [{"id": "A > B > C", "name": "C", "path": ["A", "B", "C"], "confidence": 0.91}, ...]}
+or, for an input that cannot be classified, `{"index": 3, "error": "empty text"}`.
+`truncated` is true when the text had more than `max_length` tokens and only its start was read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from prodcat.data.catalog import Product
+from prodcat.serve.assets import ServingAssets
+from prodcat.serve.backends import OnnxBackend, TorchBackend, load_module
+from prodcat.serve.inputs import Item, to_item
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)  # (B, C)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class Predictor:
+    def __init__(self, backend, assets: ServingAssets, *, top_k: int = 5, batch_size: int = 64):
+        self.backend, self.assets = backend, assets
+        self.top_k, self.batch_size = int(top_k), int(batch_size)
+        self.tokenizer = assets.tokenizer()  # None for a graph-only head
+        self.linker = assets.graph_linker()  # None for a text-only head
+        self.categories = [{"id": leaf, "name": leaf.split(" > ")[-1], "path": leaf.split(" > ")}
+                           for leaf in assets.leaves]
+
+    # -- construction ----------------------------------------------------------------------------
+    @classmethod
+    def from_module(cls, module, device: str = "cpu", **kwargs) -> Predictor:
+        return cls(TorchBackend(module, device), ServingAssets.from_module(module), **kwargs)
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu", **kwargs) -> Predictor:
+        return cls.from_module(load_module(path, device), device, **kwargs)
+
+    @classmethod
+    def from_onnx(cls, path: str | Path, threads: int | None = None, **kwargs) -> Predictor:
+        backend = OnnxBackend(path, threads)
+        return cls(backend, backend.assets, **kwargs)
+
+    @classmethod
+    def load(cls, path: str | Path, runtime: str = "torch", threads: int | None = None, **kwargs) -> Predictor:
+        """`runtime`: torch (a .ckpt checkpoint) or onnx (an .onnx file written by export.py)."""
+        suffix = Path(path).suffix
+        if runtime == "torch":
+            if suffix == ".onnx":
+                raise ValueError(f"{path} is an ONNX file: use runtime=onnx")
+            if threads:
+                import torch
+
+                torch.set_num_threads(int(threads))
+            return cls.from_checkpoint(path, **kwargs)
+        if runtime == "onnx":
+            if suffix != ".onnx":
+                raise ValueError(f"runtime=onnx needs an .onnx file written by export.py, got {path}")
+            return cls.from_onnx(path, threads, **kwargs)
+        raise ValueError(f"runtime={runtime!r}: expected 'torch' or 'onnx'")
+
+    # -- features --------------------------------------------------------------------------------
+    def features(self, items: Sequence[Item]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Network inputs for valid items, and a (B,) bool array: was the text truncated."""
+        inputs: dict[str, np.ndarray] = {}
+        truncated = np.zeros(len(items), dtype=bool)
+        texts = [it.text for it in items]
+        if self.assets.uses_text:
+            n = self.assets.max_length
+            enc = self.tokenizer(texts, truncation=True, max_length=n, padding=True, return_tensors="np",
+                                 return_token_type_ids=False)
+            inputs["input_ids"] = enc["input_ids"].astype(np.int64)  # (B, T), T <= max_length
+            inputs["attention_mask"] = enc["attention_mask"].astype(np.int64)  # (B, T)
+            full = np.flatnonzero(inputs["attention_mask"].sum(axis=1) >= n)  # only these can have been cut
+            if full.size:
+                whole = self.tokenizer([texts[i] for i in full], truncation=False, verbose=False)["input_ids"]
+                truncated[full] = [len(ids) > n for ids in whole]
+        if self.assets.uses_graph:
+            inputs["graph"] = self.linker.features([Product(it.text, (), it.brand) for it in items])  # (B, G)
+        return inputs, truncated
+
+    def probabilities(self, inputs: Iterable) -> np.ndarray:
+        """(N, C) class probabilities; every input must be valid (used by the export checks)."""
+        items = [to_item(x) for x in inputs]
+        bad = [(i, it.error) for i, it in enumerate(items) if it.error]
+        if bad:
+            raise ValueError(f"{len(bad)} invalid inputs, e.g. #{bad[0][0]}: {bad[0][1]}")
+        out = [softmax(self.backend(self.features(items[i : i + self.batch_size])[0]))
+               for i in range(0, len(items), self.batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, len(self.categories)))
+
+    # -- prediction ------------------------------------------------------------------------------
+    def predict(self, inputs: Iterable, top_k: int | None = None) -> list[dict]:
+        return list(self.predict_stream(inputs, top_k))
+
+    def predict_stream(self, inputs: Iterable, top_k: int | None = None) -> Iterator[dict]:
+        """Records in input order, computed `batch_size` inputs at a time (a file is never read whole)."""
+        batch: list[Item] = []
+        start = 0
+        for obj in inputs:
+            batch.append(to_item(obj))
+            if len(batch) == self.batch_size:
+                yield from self._predict_batch(batch, start, top_k or self.top_k)
+                start, batch = start + len(batch), []
+        if batch:
+            yield from self._predict_batch(batch, start, top_k or self.top_k)
+
+    def _predict_batch(self, items: list[Item], start: int, k: int) -> Iterator[dict]:
+        valid = [i for i, it in enumerate(items) if it.error is None]
+        rows: dict[int, int] = {i: r for r, i in enumerate(valid)}
+        if valid:
+            inputs, truncated = self.features([items[i] for i in valid])
+            probs = softmax(self.backend(inputs))  # (B, C)
+            top = np.argsort(-probs, axis=1, kind="stable")[:, :k]  # (B, k), most probable first
+        for i, it in enumerate(items):
+            rec: dict = {"index": start + i}
+            if it.id is not None:
+                rec["id"] = it.id
+            if it.error is not None:
+                rec["error"] = it.error
+            else:
+                r = rows[i]
+                rec["text"] = it.text
+                rec["truncated"] = bool(truncated[r])
+                rec["categories"] = [{**self.categories[c], "confidence": round(float(probs[r, c]), 6)}
+                                     for c in top[r]]
+            yield rec
