@@ -62,3 +62,19 @@ def test_max_length_auto_is_the_95th_percentile(tiny_dirs):
     texts = ["word " * 20] * 100
     assert resolve_max_length({"max_length": "auto"}, tok, texts) == len(tok(texts[0])["input_ids"])
     assert resolve_max_length({"max_length": 48}, tok, texts) == 48
+
+
+@pytest.mark.parametrize("family", list(CONFIGS))
+def test_fast_dev_run_of_the_hybrid_through_every_family(family, tiny_dirs, tmp_path, fast_overrides):
+    from prodcat.train import train
+
+    from .conftest import compose
+
+    overrides = [o for o in fast_overrides if not o.startswith("backbone=")]
+    cfg = compose(["+experiment=hybrid", "+debug=fdr", *overrides, f"backbone={CONFIGS[family]}",
+                   f"backbone.name_or_path={tiny_dirs[family]}", "backbone.pooling=cls_last_k",
+                   "backbone.pooling_layers=2"], tmp_path)
+    metrics, objects = train(cfg)
+    model = objects["model"]
+    assert isinstance(model.hparams.backbone["max_length"], int)  # `auto` resolved and stored
+    assert 0.0 <= metrics["test"]["test/acc"] <= 1.0

@@ -21,7 +21,7 @@ from prodcat.graph.kg import build_graph, graph_entities, write_turtle
 from prodcat.graph.linker import GraphLinker
 from prodcat.graph.rdf2vec import embed_entities
 from prodcat.graph.taxonomy import Taxonomy
-from prodcat.models.backbones import load_tokenizer, pool
+from prodcat.models.backbones import encode, load_tokenizer, pooled_dim, resolve_max_length
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ class Prepared:
     graph_dim: int = 0
     vocab_size: int = 0
     pad_id: int = 0
+    max_length: int = 0  # tokens: the backbone's max_length, `auto` resolved from the training texts
     tokenizer: object | None = None
     linker: GraphLinker | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -79,8 +80,9 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
     if uses_text:
         t = time.perf_counter()
         tok = load_tokenizer(backbone_cfg, [p.text for p in catalog.train], cache_dir, catalog.fingerprint())
+        prepared.max_length = resolve_max_length(backbone_cfg, tok, [p.text for p in catalog.train])
         for s in SPLITS if tokenize else ():
-            enc = tok([p.text for p in catalog.split(s)], truncation=True, max_length=backbone_cfg["max_length"])
+            enc = tok([p.text for p in catalog.split(s)], truncation=True, max_length=prepared.max_length)
             splits[s].token_ids = enc["input_ids"]
         prepared.tokenizer, prepared.vocab_size, prepared.pad_id = tok, len(tok), tok.pad_token_id
         timings["tokenize_s"] = time.perf_counter() - t
@@ -90,14 +92,15 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
 
 @torch.inference_mode()
 def encode_texts(encoder: torch.nn.Module, tokenizer, texts: list[str], *, max_length: int, pooling: str,
-                 batch_size: int = 256) -> np.ndarray:
+                 batch_size: int = 256, pooling_layers: int = 4) -> np.ndarray:
     """(N, H) float32 pooled vectors of `texts`, in eval mode and without gradients. Rows are batched in
     order of token length (little padding) and returned in input order."""
     was_training = encoder.training
     encoder.eval()
     ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
     order = np.argsort([len(x) for x in ids], kind="stable")
-    out = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
+    cfg = {"pooling": pooling, "pooling_layers": pooling_layers}
+    out = np.zeros((len(texts), pooled_dim(encoder, cfg)), dtype=np.float32)
     pad = tokenizer.pad_token_id
     try:
         for start in range(0, len(order), batch_size):
@@ -108,8 +111,7 @@ def encode_texts(encoder: torch.nn.Module, tokenizer, texts: list[str], *, max_l
             for r, i in enumerate(rows):
                 batch[r, : len(ids[i])] = torch.as_tensor(ids[i])
                 mask[r, : len(ids[i])] = 1
-            hidden = encoder(input_ids=batch, attention_mask=mask).last_hidden_state  # (B, T, H)
-            out[rows] = pool(hidden, mask, pooling).float().cpu().numpy()
+            out[rows] = encode(encoder, batch, mask, cfg).float().cpu().numpy()  # (B, H)
     finally:
         encoder.train(was_training)
     return out
@@ -121,7 +123,8 @@ def feature_inputs(backbone_cfg: dict, encoder: torch.nn.Module, tokenizer, weig
     `weights`: the sha256 of the encoder's weights when the caller has it already."""
     return {"backbone": backbone_cfg["name"], "weights_sha256": weights or weights_sha256(encoder),
             "tokenizer_sha256": tokenizer_sha256(tokenizer), "max_length": int(backbone_cfg["max_length"]),
-            "pooling": backbone_cfg.get("pooling", "cls"), "dim": int(encoder.config.hidden_size),
+            "pooling": backbone_cfg.get("pooling", "cls"),
+            "pooling_layers": int(backbone_cfg.get("pooling_layers", 4)), "dim": pooled_dim(encoder, backbone_cfg),
             "encoder_dtype": str(next(encoder.parameters()).dtype).removeprefix("torch."), "dtype": "float32"}
 
 
@@ -133,7 +136,7 @@ def feature_stores(catalog: Catalog, encoder: torch.nn.Module, tokenizer, backbo
 
     def encode(texts: list[str]) -> np.ndarray:
         return encode_texts(encoder, tokenizer, texts, max_length=backbone_cfg["max_length"],
-                            pooling=base["pooling"], batch_size=batch_size)
+                            pooling=base["pooling"], batch_size=batch_size, pooling_layers=base["pooling_layers"])
 
     stores = {}
     for s in SPLITS:
@@ -164,7 +167,7 @@ def open_feature_store(model, tokenizer, split: str = "train") -> FeatureStore:
 
     def encode(texts: list[str]) -> np.ndarray:
         return encode_texts(model.encoder, tokenizer, texts, max_length=backbone["max_length"],
-                            pooling=backbone.get("pooling", "cls"))
+                            pooling=backbone.get("pooling", "cls"), pooling_layers=backbone.get("pooling_layers", 4))
 
     store.encode = encode
     return store

@@ -65,15 +65,16 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
             uses_text=head_cls.uses_text, uses_graph=head_cls.uses_graph, cache_dir=cfg.paths.cache_dir,
             out_dir=out_dir, seed=cfg.seed, skip_invalid=cfg.data.skip_invalid, tokenize=not frozen,
         )
+        backbone = _resolved_backbone(cfg, prepared)
         model = ProductClassifier(
-            labels=prepared.labels.to_dict(), backbone=_plain(cfg.backbone), head=_plain(cfg.head),
+            labels=prepared.labels.to_dict(), backbone=backbone, head=_plain(cfg.head),
             optim=_plain(cfg.optim), graph_dim=prepared.graph_dim, vocab_size=prepared.vocab_size, seed=cfg.seed,
             freeze=freeze,
         )
         if frozen:  # the module's own encoder computes (or finds cached) the features it will never rerun
             t = time.perf_counter()
             add_text_features(prepared, feature_stores(catalog, model.encoder, prepared.tokenizer,
-                                                       _plain(cfg.backbone), cfg.paths.cache_dir,
+                                                       backbone, cfg.paths.cache_dir,
                                                        freeze.get("batch_size", 256), model.encoder_sha256()))
             prepared.timings["features_s"] = time.perf_counter() - t
             model.assets["feature_cache"] = {s: str(st.folder) for s, st in prepared.feature_stores.items()}
@@ -125,6 +126,15 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
         wandb.finish()
 
 
+def _resolved_backbone(cfg: DictConfig, prepared: Prepared) -> dict:
+    """The backbone config with `max_length: auto` replaced by the length prepare() chose, so the
+    checkpoint, the feature cache key and inference all truncate as training did."""
+    backbone = _plain(cfg.backbone)
+    if prepared.max_length:
+        backbone["max_length"] = prepared.max_length
+    return backbone
+
+
 def _tokenizer_files(tokenizer, out_dir: Path) -> dict[str, str]:
     """The tokenizer as {file name: text}, so a checkpoint can rebuild it without the cache or a hub."""
     folder = out_dir / "tokenizer"
@@ -157,11 +167,12 @@ def _train_knn(cfg: DictConfig, catalog: Catalog, load_s: float, started: float)
     """`head=knn`: the frozen encoder's cached features of every split, a kNN vote over the TRAIN ones;
     the same metrics.json as a trained head (the encoder is frozen whatever `freeze` says)."""
     out_dir = Path(cfg.paths.output_dir)
-    backbone, head = _plain(cfg.backbone), _plain(cfg.head)
-    prepared = prepare(catalog, backbone_cfg=backbone, graph_cfg=_plain(cfg.graph), uses_text=True,
+    head = _plain(cfg.head)
+    prepared = prepare(catalog, backbone_cfg=_plain(cfg.backbone), graph_cfg=_plain(cfg.graph), uses_text=True,
                        uses_graph=False, cache_dir=cfg.paths.cache_dir, out_dir=out_dir, seed=cfg.seed,
                        skip_invalid=cfg.data.skip_invalid, tokenize=False)
     t = time.perf_counter()
+    backbone = _resolved_backbone(cfg, prepared)
     encoder = build_encoder(backbone, prepared.vocab_size, cfg.seed)  # the same weights a module would hold
     batch_size = (_plain(cfg.get("freeze")) or {}).get("batch_size", 256)
     add_text_features(prepared, feature_stores(catalog, encoder, prepared.tokenizer, backbone,

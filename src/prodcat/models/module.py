@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from prodcat.data.labels import LabelSpace
 from prodcat.eval.metrics import HierarchicalMetrics
 from prodcat.features.store import weights_sha256
-from prodcat.models.backbones import build_encoder, pool
+from prodcat.models.backbones import build_encoder, encode, pooled_dim
 from prodcat.models.freezing import apply_freeze, encoder_param_groups
 from prodcat.models.heads import HEADS, build_head
 
@@ -56,7 +56,7 @@ class ProductClassifier(L.LightningModule):
             apply_freeze(self.encoder, freeze or {"strategy": "full"})
             if self.freeze_strategy == "frozen":
                 self.encoder.eval()  # Lightning keeps submodule modes as they are: set it here, once
-        text_dim = self.encoder.config.hidden_size if uses_text else 0
+        text_dim = pooled_dim(self.encoder, backbone) if uses_text else 0
         self.head = build_head(head["name"], text_dim, graph_dim, len(self.label_space), **head_kwargs)
         level_ids = self.label_space.level_ids
         self.val_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
@@ -70,9 +70,7 @@ class ProductClassifier(L.LightningModule):
         if self.head.uses_text and "text_features" in batch:
             h = batch["text_features"]  # (B, H) pooled vectors from the feature cache (freeze=frozen)
         elif self.head.uses_text:
-            text_inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
-            hidden = self.encoder(**text_inputs).last_hidden_state  # (B, T, H)
-            h = pool(hidden, batch["attention_mask"], self.hparams.backbone.get("pooling", "cls"))  # (B, H)
+            h = encode(self.encoder, batch["input_ids"], batch["attention_mask"], self.hparams.backbone)  # (B, H)
         return self.head(h, batch.get("graph"))  # (B, C)
 
     def train(self, mode: bool = True):
