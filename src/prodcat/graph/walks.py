@@ -11,14 +11,16 @@ Walk semantics are pyrdf2vec's `RandomWalker` (with_reverse=False, md5_bytes=Non
   has fewer distinct walks.
 How the distinct walks are drawn differs, on purpose: pyrdf2vec samples *without* replacement (it tags
 explored hops; and with a `random_state`, each draw is `RandomState(seed).choice(n)`, the same index for
-the same n, so its walks are a deterministic enumeration more than a random sample). This engine draws
+the same n, so its walks are a deterministic enumeration more than a random sample; when its tags exhaust
+a branch it also emits walks cut short at a node that has out-edges). This engine draws
 `oversample * max_walks` independent walks, each hop exactly uniform, drops repeats and keeps the first
-`max_walks` distinct ones: about as many walks as pyrdf2vec per entity, from an unbiased sampler.
+`max_walks` distinct ones: about as many full walks as pyrdf2vec per entity, from an unbiased sampler.
 
 Graph: `WalkGraph` is CSR over int ids. Nodes and predicates get ids in sorted-name order and each node's
 out-edges are sorted by (predicate, object), the same order as rdf2vec's `SortedKG`, so walks depend only
-on the triples and the seed. Build it from an rdflib graph (`from_rdflib`) or, for graphs too big for
-rdflib (1M+ triples take GBs there), straight from int triple arrays (`from_id_triples`).
+on the triples, the seed and the order of the start entities (`embed_entities` sorts them). Build it
+from an rdflib graph (`from_rdflib`) or, for graphs too big for rdflib (1M triples take ~1 GB and ~10 s
+there), straight from int triple arrays (`from_id_triples`).
 
 Word2Vec: walks are written as a text corpus of fixed-width decimal token ids (one walk per line) and
 gensim trains from the file (`corpus_file`): no Python list per walk, and with `workers > 1` it scales
