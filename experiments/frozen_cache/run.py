@@ -1,0 +1,251 @@
+"""Freezing strategies and the frozen-feature cache on MWPD with all-MiniLM-L6-v2, each run by `train.py`
+as a user would; one results.json record per run (or FAISS measurement) and markdown tables, both written
+from the runs' metrics.json.
+
+Parts (in this order by default):
+- cache:   drop the cached MiniLM features, then `frozen` (builds the cache: variant cache_build), a sweep of
+           6 hybrid-head configurations on the cache (cache_hit), `frozen_llrd`, `frozen` seeds 1-2 and
+           `frozen_bs32` (the head at the batch size of the fine-tuned runs), and a sweep of 6 kNN heads (knn).
+- freeze:  full, full_llrd, partial, partial_llrd (2 epochs, batch 32, seed 0).
+- faiss:   query throughput of flat / ivf / hnsw at 10k (the cached MWPD features) and 1M random vectors.
+- budget:  (supplementary, not in the default list) the default hybrid head at 3, 6 and 10 epochs on the
+           cache: how the cache-hit / cache-build ratio depends on the head's own training time.
+
+Before each timed run the script waits until no other heavy process runs (see `wait_quiet`), and records
+the load average and the other processes it saw.
+
+    .venv/bin/python experiments/frozen_cache/run.py                       # everything (~1 h on 2 cores)
+    .venv/bin/python experiments/frozen_cache/run.py --parts freeze --append
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+OUT = ROOT / "outputs" / "frozen_cache"
+METRICS = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/lvl1/f1_weighted",
+           "test/lvl2/f1_weighted", "test/lvl3/f1_weighted", "test/f1_weighted_mean_levels"]
+# logger=csv: W&B's offline writer starts a service process per run (seconds), the same in every variant
+# and unrelated to what is compared here.
+COMMON = ["+experiment=hybrid", "data=mwpd", "logger=csv"]
+FROZEN = ["freeze=frozen", "batch_size=256", "trainer.max_epochs=20"]
+LLRD = ["optim.layer_decay=0.8"]
+TUNED = {"full": ["freeze=full"], "full_llrd": ["freeze=full", *LLRD],
+         "partial": ["freeze=partial"], "partial_llrd": ["freeze=partial", *LLRD]}
+HEAD_SWEEP = ["head=concat", "head.hidden=256,512,1024", "head.dropout=0.1,0.3"]
+KNN_SWEEP = ["head=knn", "head.k=10,25", "head.index=flat,ivf,hnsw"]
+
+
+def machine() -> str:
+    return f"{os.cpu_count()}-core CPU ({platform.machine()}), no GPU"
+
+
+def _own_tree() -> set[int]:
+    """This process and its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    tree, todo = set(), [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def other_processes() -> list[str]:
+    """Command lines of python processes that are not this script or its children."""
+    own, found = _own_tree(), []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit() and int(d.name) not in own:
+            try:
+                cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            except OSError:
+                continue
+            if "python" in cmd.split(" ")[0] and "wandb" not in cmd:
+                found.append(cmd[:160])
+    return found
+
+
+def load1() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def wait_quiet(max_wait_s: float = 3600.0) -> dict:
+    """Wait until no other python process runs and the 1-min load average is below 1; give up after
+    max_wait_s and report what was running."""
+    start = time.time()
+    while time.time() - start < max_wait_s:
+        others = other_processes()
+        if not others and load1() < 1.0:
+            break
+        print(f"   waiting for a quiet machine: load {load1():.2f}, others {others}", flush=True)
+        time.sleep(20)
+    return {"load_before": load1(), "others_before": other_processes(), "waited_s": round(time.time() - start)}
+
+
+def train(args: list[str], run_dir: Path, multirun: bool = False) -> tuple[float, dict]:
+    quiet = wait_quiet()
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    dir_arg = f"hydra.sweep.dir={run_dir}" if multirun else f"hydra.run.dir={run_dir}"
+    cmd = [sys.executable, "train.py", *(["-m"] if multirun else []), *args, dir_arg]
+    print("==", " ".join(cmd[1:]), flush=True)
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    quiet.update(load_after=load1(), others_after=other_processes())
+    return seconds, quiet
+
+
+def record(variant: str, m: dict, seconds: float, command: str, seed: int, env: dict, **extra) -> dict:
+    t = m["timings"]
+    return {
+        "study": "frozen_cache", "dataset": "mwpd", "variant": variant, "seed": seed, "split": "test",
+        "metrics": {k: round(m["test"][k], 4) for k in METRICS if k in m["test"]},
+        "seconds": round(seconds, 2), "seconds_per_epoch": round(t["seconds_per_epoch"], 2) if "seconds_per_epoch" in t
+        else None, "epochs": t.get("epochs"), "fit_seconds": round(t["fit_s"], 2),
+        "job_seconds": round(t["total_s"], 2), "feature_cache": (m.get("features") or {}).get("cache"),
+        "features_seconds": round(t["features_s"], 2) if "features_s" in t else None,
+        "params": m["params"], "choices": m["choices"],
+        "command": command, "machine": machine(), "date": dt.date.today().isoformat(), "env": env, **extra,
+    }
+
+
+def command_of(args: list[str], multirun: bool = False) -> str:
+    return "python train.py " + ("-m " if multirun else "") + " ".join(args)
+
+
+def drop_minilm_features() -> list[str]:
+    """Remove every cached MiniLM feature folder, so the next frozen run builds the cache."""
+    removed = []
+    for meta in (ROOT / "data" / "cache" / "features").glob("*/meta.json"):
+        if json.loads(meta.read_text())["inputs"].get("backbone") == "minilm_l6":
+            shutil.rmtree(meta.parent)
+            removed.append(meta.parent.name)
+    return removed
+
+
+def single(variant: str, args: list[str], seed: int = 0, **extra) -> dict:
+    args = [*COMMON, *args, f"seed={seed}"]
+    run_dir = OUT / f"{variant}_seed{seed}"
+    seconds, env = train(args, run_dir)
+    m = json.loads((run_dir / "metrics.json").read_text())
+    return record(variant, m, seconds, command_of(args), seed, env, **extra)
+
+
+def sweep(variant_of, args: list[str], name: str) -> list[dict]:
+    args = [*COMMON, *args, "seed=0"]
+    run_dir = OUT / name
+    seconds, env = train(args, run_dir, multirun=True)
+    jobs = sorted((p for p in run_dir.iterdir() if (p / "metrics.json").is_file()), key=lambda p: int(p.name))
+    out = []
+    for job in jobs:
+        m = json.loads((job / "metrics.json").read_text())
+        overrides = (job / ".hydra" / "overrides.yaml").read_text()
+        config = {k: v for k, v in (line.removeprefix("- ").split("=", 1) for line in overrides.splitlines()
+                                    if line.startswith(("- head.", "- trainer.max_epochs")))}
+        # seconds: this job's own time inside the sweep (train() start to metrics.json), the imports being
+        # paid once per sweep process; sweep_seconds / jobs is the process-level share.
+        out.append(record(variant_of(config), m, m["timings"]["total_s"], command_of(args, True), 0, env,
+                          config=config, sweep_seconds=round(seconds, 1), sweep_jobs=len(jobs)))
+    return out
+
+
+def part_cache() -> list[dict]:
+    print("removed cached MiniLM features:", drop_minilm_features(), flush=True)
+    records = []
+    built = single("frozen", FROZEN)
+    assert built["feature_cache"] == "built", built["feature_cache"]
+    records.append(built)
+    records.append({**built, "variant": "cache_build", "seconds": built["job_seconds"],
+                    "process_seconds": built["seconds"]})
+    hits = sweep(lambda c: "cache_hit", [*FROZEN, *HEAD_SWEEP], "head_sweep")
+    assert all(r["feature_cache"] == "hit" for r in hits)
+    records += hits
+    records.append(single("frozen_llrd", [*FROZEN, *LLRD]))
+    for seed in (1, 2):
+        records.append(single("frozen", FROZEN, seed=seed))
+    records.append(single("frozen_bs32", ["freeze=frozen", "trainer.max_epochs=10"]))
+    records += sweep(lambda c: "knn" if c == {"head.k": "10", "head.index": "flat"} else
+                     f"knn_k{c['head.k']}_{c['head.index']}", KNN_SWEEP, "knn_sweep")
+    return records
+
+
+def part_budget() -> list[dict]:
+    """The head's training budget against the cache-hit ratio: the same hybrid head at fewer epochs."""
+    args = [a for a in FROZEN if not a.startswith("trainer.max_epochs")]
+    return sweep(lambda c: "cache_hit_budget", [*args, "head=concat", "trainer.max_epochs=3,6,10"], "budget_sweep")
+
+
+def part_freeze(variants: list[str]) -> list[dict]:
+    return [single(variant, TUNED[variant]) for variant in variants]
+
+
+def part_faiss(records: list[dict]) -> list[dict]:
+    frozen = [r for r in records if r["variant"] == "frozen" and r["seed"] == 0]
+    folders = json.loads((OUT / "frozen_seed0" / "metrics.json").read_text())["features"]["folders"]
+    wait_quiet()
+    out = HERE / "faiss.json"
+    cmd = [sys.executable, str(HERE / "faiss_bench.py"), "--features-dir", folders["train"], folders["test"],
+           "--out", str(out)]
+    env = {"load_before": load1(), "others_before": other_processes()}
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    env.update(load_after=load1(), others_after=other_processes())
+    assert frozen or folders
+    return [{"study": "frozen_cache", "variant": "faiss", "split": None, **r,
+             "command": "python experiments/frozen_cache/faiss_bench.py --features-dir <train> <test>",
+             "machine": machine(), "date": dt.date.today().isoformat(), "env": env}
+            for r in json.loads(out.read_text())]
+
+
+def _key(r: dict) -> str:
+    return json.dumps([r["variant"], r.get("seed"), r.get("config"), r.get("dataset")], sort_keys=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parts", nargs="+", default=["cache", "freeze", "faiss"])
+    parser.add_argument("--tuned", nargs="+", default=list(TUNED), help="variants of the freeze part")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the records already in results.json (a new record replaces an old one of the "
+                             "same variant, seed and configuration)")
+    a = parser.parse_args()
+    out = HERE / "results.json"
+    records = json.loads(out.read_text()) if a.append and out.exists() else []
+    for part in a.parts:
+        if part == "cache":
+            new = part_cache()
+        elif part == "budget":
+            new = part_budget()
+        elif part == "freeze":
+            new = part_freeze(a.tuned)
+        else:
+            new = part_faiss(records)
+        keys = {_key(r) for r in new}
+        records = [r for r in records if _key(r) not in keys] + new
+        out.write_text(json.dumps(records, indent=2) + "\n")  # keep what finished if a later part fails
+    from tables import tables  # noqa: PLC0415  (the sibling module, run as a script)
+
+    (HERE / "tables.md").write_text(tables(records) + "\n")
+    print(tables(records))
+
+
+if __name__ == "__main__":
+    main()
