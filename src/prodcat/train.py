@@ -23,7 +23,9 @@ from omegaconf import DictConfig, OmegaConf
 from prodcat.data.catalog import Catalog
 from prodcat.data.datamodule import CatalogDataModule
 from prodcat.eval.metrics import HierarchicalMetrics
+from prodcat.eval.plots import plot_category_vectors
 from prodcat.eval.run_record import run_record, slice_accuracy, write_json_atomic
+from prodcat.eval.test_report import log_to_wandb, report_tables
 from prodcat.features.knn import KNNClassifier
 from prodcat.features.store import FeatureStore
 from prodcat.models.backbones import build_encoder
@@ -92,6 +94,9 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
                   "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad)}
         for lg in loggers:
             lg.log_hyperparams({**_plain(cfg), "params": params, "data_info": catalog.info})
+        if prepared.linker is not None:  # what the graph side learned, saved with every run that embeds it
+            _log_image(loggers, "graph/category_vectors",
+                       plot_category_vectors(prepared.linker, out_dir / "category_vectors.png"))
 
         t = time.perf_counter()
         trainer.fit(model, datamodule=datamodule)
@@ -109,6 +114,11 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
             if not cfg.trainer.get("fast_dev_run"):  # a fast_dev_run scores one batch, not every row
                 slices = {"test": slice_accuracy(catalog, "test", model.test_predictions,
                                                  prepared.splits["test"].labels)}
+                tables = report_tables([p.text for p in catalog.test], prepared.splits["test"].labels,
+                                       model.test_predictions, model.test_confidences, prepared.labels,
+                                       seed=cfg.seed)
+                write_json_atomic(out_dir / "test_report.json", tables)
+                log_to_wandb(loggers, tables)
         timings = {"load_s": load_s, **prepared.timings, "fit_s": fit_s, "seconds_per_epoch": fit_s / epochs,
                    "epochs": trainer.current_epoch, **({"test_s": test_s} if cfg.test else {}),
                    "total_s": time.perf_counter() - started}
@@ -124,6 +134,14 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
         import wandb  # every job of a multirun must close its own W&B run
 
         wandb.finish()
+
+
+def _log_image(loggers: list, key: str, path: Path) -> None:
+    from lightning.pytorch.loggers import WandbLogger
+
+    for lg in loggers:
+        if isinstance(lg, WandbLogger):
+            lg.log_image(key=key, images=[str(path)])
 
 
 def _resolved_backbone(cfg: DictConfig, prepared: Prepared) -> dict:

@@ -63,6 +63,7 @@ class ProductClassifier(L.LightningModule):
         self.test_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
         self.assets: dict = {}  # tokenizer files, linker state: set by the trainer, saved in checkpoints
         self.test_predictions: list[int] = []  # argmax class of every test row, in order (slice metrics)
+        self.test_confidences: list[float] = []  # its softmax probability (the test report's samples)
 
     # -- forward ---------------------------------------------------------------------------------
     def forward(self, batch: dict) -> torch.Tensor:
@@ -94,7 +95,9 @@ class ProductClassifier(L.LightningModule):
                  batch_size=len(batch["label"]), sync_dist=True)
         metrics.update(logits.float(), batch["label"])
         if split == "test":
-            self.test_predictions += logits.argmax(-1).tolist()
+            confidence, predicted = logits.float().softmax(-1).max(-1)
+            self.test_predictions += predicted.tolist()
+            self.test_confidences += confidence.tolist()
 
     def _eval_epoch_end(self, split: str, metrics: HierarchicalMetrics) -> None:
         values = metrics.compute()
@@ -109,7 +112,7 @@ class ProductClassifier(L.LightningModule):
         self._eval_epoch_end("val", self.val_metrics)
 
     def on_test_epoch_start(self) -> None:
-        self.test_predictions = []
+        self.test_predictions, self.test_confidences = [], []
 
     def test_step(self, batch: dict, batch_idx: int) -> None:
         self._eval_step(batch, "test", self.test_metrics)
