@@ -20,9 +20,10 @@ from prodcat.features.store import INDEX_FILE, TEXTS_FILE
 from prodcat.models.backbones import build_encoder, load_tokenizer
 from prodcat.models.module import ProductClassifier
 from prodcat.prepare import encode_texts, feature_stores, open_feature_store
+from prodcat.serve.predictor import Predictor
 from prodcat.train import train
 
-from .conftest import compose
+from .conftest import ROOT, compose
 from .feature_worker import INPUTS, TEXTS, build_in_process, fake_encode
 
 
@@ -204,6 +205,18 @@ def test_frozen_run_reads_the_cache_and_never_runs_the_encoder(tmp_path, fast_ov
     assert store.folder == objs2["prepared"].feature_stores["train"].folder
     title = objs2["catalog"].train[7].text
     assert store.nearest_products([title], k=2)[0][0]["text"] == title
+    hits = Predictor.from_module(restored).nearest_products([title, "usb cable"], k=3)
+    assert hits[0][0]["text"] == title and hits[0][0]["row"] == 7
+    assert len(hits[1]) == 3 and hits[1][0]["score"] >= hits[1][2]["score"]
+    # ... and `predict.py neighbours=N` adds them to each record.
+    from omegaconf import OmegaConf
+
+    from prodcat.serve.commands import predict
+
+    out = tmp_path / "predictions.jsonl"
+    predict(OmegaConf.merge(OmegaConf.load(ROOT / "conf" / "predict.yaml"),
+                            {"model": ckpt, "texts": [title], "neighbours": 2, "output": str(out)}))
+    assert json.loads(out.read_text())["neighbours"][0]["text"] == title
     # On raw text the restored model gives what the cached features gave.
     batch = next(iter(objs2["datamodule"].test_dataloader()))
     texts = [p.text for p in objs2["catalog"].test[: len(batch["label"])]]

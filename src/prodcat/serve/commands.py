@@ -39,6 +39,8 @@ def predict(cfg: DictConfig) -> dict:
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(open(cfg.output, "w", encoding="utf-8")) if cfg.output else sys.stdout
         for rec in predictor.predict_stream(_inputs(cfg)):
+            if cfg.neighbours and "error" not in rec:
+                rec["neighbours"] = predictor.nearest_products([rec["text"]], cfg.neighbours)[0]
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
             counts["items"] += 1
             counts["errors"] += "error" in rec

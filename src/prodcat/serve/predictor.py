@@ -42,6 +42,7 @@ class Predictor:
         self.linker = assets.graph_linker()  # None for a text-only head
         self.categories = [{"id": leaf, "name": leaf.split(" > ")[-1], "path": leaf.split(" > ")}
                            for leaf in assets.leaves]
+        self._train_store = None  # opened on the first `nearest_products` call
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
@@ -104,6 +105,20 @@ class Predictor:
         out = [softmax(self.backend(self.features(items[i : i + self.batch_size])[0]))
                for i in range(0, len(items), self.batch_size)]
         return np.concatenate(out) if out else np.zeros((0, len(self.categories)))
+
+    # -- nearest training products ----------------------------------------------------------------
+    def nearest_products(self, texts: Sequence[str], k: int = 5) -> list[list[dict]]:
+        """For each text, the k training products most similar to it: {"row" (in the training split), "text",
+        "score" (cosine)}, searched in the feature index a `freeze=frozen` run trained on. PyTorch runtime
+        only: the ONNX graph outputs class scores, not the pooled vector."""
+        if self._train_store is None:
+            from prodcat.prepare import open_feature_store
+
+            module = getattr(self.backend, "module", None)
+            if module is None:
+                raise ValueError("nearest products need runtime=torch and a freeze=frozen checkpoint")
+            self._train_store = open_feature_store(module, self.tokenizer)
+        return self._train_store.nearest_products(list(texts), k)
 
     # -- prediction ------------------------------------------------------------------------------
     def predict(self, inputs: Iterable, top_k: int | None = None) -> list[dict]:
