@@ -10,7 +10,7 @@ efSearch 64), cosine similarity (inner product of unit vectors), k = 10.
 Single query: one `search` call per query (batch 1), as an online predictor sends them; batched: one call
 with all the queries. recall@10 is measured against the flat index's answers on the same queries.
 
-    .venv/bin/python experiments/frozen_cache/faiss_bench.py --out experiments/frozen_cache/faiss.json
+    .venv/bin/python experiments/frozen_cache/faiss_bench.py --out outputs/frozen_cache/faiss.json
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ def part_faiss(records: list[dict]) -> list[dict]:
     frozen = [r for r in records if r["variant"] == "frozen" and r["seed"] == 0]
     folders = json.loads((OUT / "frozen_seed0" / "metrics.json").read_text())["features"]["folders"]
     wait_quiet()
-    out = HERE / "faiss.json"
+    out = OUT / "faiss.json"  # an intermediate: its records go into results.json
     cmd = [sys.executable, str(HERE / "faiss_bench.py"), "--features-dir", folders["train"], folders["test"],
            "--out", str(out)]
     env = {"load_before": load1(), "others_before": other_processes()}
