@@ -142,15 +142,6 @@ def test_google_taxonomy_format(tmp_path):
     t = read_google_taxonomy(f)  # a child line before its parent's line is fine
     assert t.rows() == [("1", "Toys", None), ("2", "Puzzles", "1"), ("3", "Jigsaws", "2"),
                         ("4", "Games", None)]
-    for text, message in [
-        ("1 - Toys\nToys > Dolls\n", r"tax\.txt, line 2: expected '<id> - A > B > C'"),
-        ("1 - Toys\n5 - Toys > Dolls > Barbie\n", r"tax\.txt, line 2: parent 'Toys > Dolls'"),
-        ("1 - Toys\n2 - Toys\n", r"tax\.txt, line 2: category 'Toys' has id 2 here and id 1 on line 1"),
-        ("1 - Toys\n\n1 - Games\n", r"tax\.txt: row 3: conflicting names for '1'"),  # Taxonomy's check
-    ]:
-        f.write_text(text)
-        with pytest.raises(ValueError, match=message):
-            read_google_taxonomy(f)
 
 
 SKOS = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
@@ -170,18 +161,6 @@ def test_skos_taxonomy_round_trips(tmp_path):
     assert t.rows() == [(ex + "toys", "Toys", None), (ex + "puzzles", "Puzzles", ex + "toys"),
                         (ex + "jigsaws", "Jigsaws", ex + "puzzles")]
     assert t.path_names(ex + "jigsaws") == ("Toys", "Puzzles", "Jigsaws")
-
-
-@pytest.mark.parametrize("extra, message", [
-    ("ex:jigsaws skos:broader ex:toys .\n", r"bad\.ttl: row \d+: conflicting parents"),
-    ("ex:toys skos:broader ex:jigsaws .\n", r"bad\.ttl: row \d+: cycle"),
-    ("ex:toys skos:broader", r"cannot parse RDF file \S*bad\.ttl"),
-])
-def test_skos_taxonomy_rejects_bad_files(tmp_path, extra, message):
-    f = tmp_path / "bad.ttl"
-    f.write_text(SKOS + extra)
-    with pytest.raises(ValueError, match=message):
-        read_skos_taxonomy(f)
 
 
 # ---- TF-IDF baseline -------------------------------------------------------------------------------------

@@ -5,10 +5,16 @@ file), and renames the folder into place in one step. Two processes building the
 finish; the first rename wins and the other discards its copy, so readers never see a half-written
 artifact. A load re-checks the inputs and checksums; a mismatch or a missing/corrupted file is logged
 and the artifact is rebuilt.
+
+An advisory file lock per key (`<root>/.locks/<kind>-<key>.lock`, released by the OS when a process dies) makes
+a second process wait for the first one's build and then read it: sweep jobs, or the ranks of a
+multi-process run started together (torchrun, SLURM), build each artifact once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -54,9 +60,31 @@ def _problem(folder: Path, inputs: dict) -> str | None:
     return None
 
 
-def load_or_build(root: str | Path, kind: str, inputs: dict, build: Callable[[Path], None]) -> Path:
-    """Return the folder of a sound artifact for `inputs`, building it with `build(tmp_folder)` if needed."""
-    final = Path(root) / kind / cache_key(inputs)
+@contextlib.contextmanager
+def locked(path: Path, enabled: bool = True):
+    """Hold an exclusive advisory lock on `path` (released by the OS if the process dies)."""
+    if not enabled:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def load_or_build(root: str | Path, kind: str, inputs: dict, build: Callable[[Path], None], *,
+                  lock: bool = True) -> Path:
+    """Return the folder of a sound artifact for `inputs`, building it with `build(tmp_folder)` if needed.
+    `lock=False`: no waiting; concurrent builders both build and the first rename wins."""
+    key = cache_key(inputs)
+    with locked(Path(root) / ".locks" / f"{kind}-{key}.lock", enabled=lock):
+        return _load_or_build(Path(root) / kind / key, kind, inputs, build)
+
+
+def _load_or_build(final: Path, kind: str, inputs: dict, build: Callable[[Path], None]) -> Path:
     if final.exists():
         problem = _problem(final, inputs)
         if problem is None:

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
+from prodcat.data.resumable import train_loader
+
 
 @dataclass
 class SplitArrays:
@@ -52,9 +54,9 @@ class Collate:
 
 class CatalogDataModule(L.LightningDataModule):
     def __init__(self, splits: dict[str, SplitArrays], pad_id: int, batch_size: int = 32,
-                 eval_batch_size: int = 128, num_workers: int = 0):
+                 eval_batch_size: int = 128, num_workers: int = 0, seed: int = 0):
         super().__init__()
-        self.splits, self.pad_id = splits, pad_id
+        self.splits, self.pad_id, self.seed = splits, pad_id, seed
         self.batch_size, self.eval_batch_size, self.num_workers = batch_size, eval_batch_size, num_workers
 
     def _loader(self, split: str, shuffle: bool, batch_size: int) -> DataLoader:
@@ -64,7 +66,14 @@ class CatalogDataModule(L.LightningDataModule):
                           persistent_workers=self.num_workers > 0)
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader("train", True, self.batch_size)
+        if self.trainer is not None and self.trainer.world_size > 1:
+            # DDP: Lightning gives each process a DistributedSampler (seeded, reshuffled per epoch); a
+            # mid-epoch resume then restarts that epoch's data order (Lightning warns).
+            return self._loader("train", True, self.batch_size)
+        arrays = self.splits["train"]  # one process: seeded order per epoch, resumable mid-epoch
+        return train_loader(range(len(arrays)), batch_size=self.batch_size, seed=self.seed,
+                            collate_fn=Collate(arrays, self.pad_id), num_workers=self.num_workers,
+                            persistent_workers=self.num_workers > 0)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader("val", False, self.eval_batch_size)

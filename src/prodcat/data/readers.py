@@ -4,8 +4,9 @@ The fields are named in `conf/data/`: one or more text fields (joined with " | "
 column and its separator, and an optional brand column. Either one file per split, or a single file
 split here with a seeded, stratified split (recorded in `catalog.info`).
 
-Bad rows (unparseable line, wrong number of CSV columns, empty text, empty or missing path) raise a
-ValueError naming the file and line; with `skip_invalid=True` they are dropped and counted instead.
+Bad rows (unparseable or non-UTF-8 line, wrong number of CSV columns, empty text, empty or missing path,
+a category name containing the taxonomy's separator " > ") raise a ValueError naming the file and line;
+with `skip_invalid=True` they are dropped and counted instead (a CSV file that is not UTF-8 always fails).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 
 from prodcat.data.catalog import Catalog, Product
 
+TAXONOMY_SEP = " > "  # how Product.leaf and prodcat.graph.taxonomy join the levels of a path
+
 log = logging.getLogger(__name__)
 
 
@@ -28,19 +31,26 @@ def _records(path: Path, fmt: str, csv_columns: list[str] | None) -> Iterator[tu
     """(line number, record) pairs; a record that cannot be parsed comes back as the error text."""
     if fmt == "auto":
         fmt = "jsonl" if path.suffix in {".jsonl", ".json", ".ndjson"} else "csv"
+    if fmt == "jsonl":  # line by line from bytes: a line that is not UTF-8 is one bad row, like malformed JSON
+        with open(path, "rb") as f:
+            for n, raw in enumerate(f, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    yield n, f"not valid UTF-8 ({e.reason} at byte {e.start} of the line)"
+                    continue
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield n, f"malformed JSON ({e.msg})"
+                    continue
+                yield n, record if isinstance(record, dict) else "a JSON line that is not an object"
+        return
     try:
         with open(path, encoding="utf-8", newline="") as f:
-            if fmt == "jsonl":
-                for n, line in enumerate(f, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError as e:
-                        yield n, f"malformed JSON ({e.msg})"
-                        continue
-                    yield n, record if isinstance(record, dict) else "a JSON line that is not an object"
-            elif fmt == "csv":
+            if fmt == "csv":
                 reader = csv.reader(f)
                 header = csv_columns or next(reader, [])
                 for row in reader:
@@ -51,8 +61,19 @@ def _records(path: Path, fmt: str, csv_columns: list[str] | None) -> Iterator[tu
                         yield n, dict(zip(header, row, strict=True))
             else:
                 raise ValueError(f"{path}: unknown format {fmt!r}; expected jsonl, csv or auto")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path}: not valid UTF-8 text ({e.reason} at byte {e.start})") from e
+    except UnicodeDecodeError as e:  # a CSV row may span lines: no per-row recovery, but name the line
+        raise ValueError(f"{path}, line {_first_non_utf8_line(path)}: not valid UTF-8 text ({e.reason}); "
+                         f"re-encode the file as UTF-8") from e
+
+
+def _first_non_utf8_line(path: Path) -> int | None:
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return n
+    return None
 
 
 def require_file(path: str | Path, hint: str = "") -> Path:
@@ -112,6 +133,9 @@ def _parse(record, text_fields, path_field, path_sep, brand_field) -> tuple[str 
         return f"empty category path in {path_field!r}", None
     if not all(parts):
         return f"empty level in category path {raw_path!r}", None
+    clash = [p for p in parts if TAXONOMY_SEP in p]
+    if clash:  # the taxonomy joins levels with " > ": ("A > B",) and ("A", "B") would be one category
+        return f"category name {clash[0]!r} contains {TAXONOMY_SEP!r}, the taxonomy's level separator", None
     brand = str(record.get(brand_field) or "").strip() or None if brand_field else None
     return None, Product(text, parts, brand)
 

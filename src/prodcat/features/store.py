@@ -21,8 +21,6 @@ wait for the first one's build and then read it, instead of encoding the same ro
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -34,7 +32,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from prodcat.cache import cache_key, load_or_build
+from prodcat.cache import load_or_build
 from prodcat.features.index import build_index, normalise
 
 log = logging.getLogger(__name__)
@@ -81,21 +79,6 @@ def tokenizer_sha256(tokenizer) -> str:
     extra = json.dumps({"class": type(tokenizer).__name__, "special": tokenizer.special_tokens_map},
                        sort_keys=True, default=str)
     return hashlib.sha256((spec + extra).encode()).hexdigest()
-
-
-@contextlib.contextmanager
-def _locked(path: Path, enabled: bool = True):
-    """Hold an exclusive advisory lock on `path` (released by the OS if the process dies)."""
-    if not enabled:
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def write_index(vectors: np.ndarray, path: Path) -> None:
@@ -198,8 +181,7 @@ def open_store(root: str | Path, inputs: dict, texts: Sequence[str], encode: Enc
         timing["build_s"] = time.perf_counter() - t
         log.info("features %s: encoded %d rows in %.1f s", inputs.get("split"), len(texts), timing["build_s"])
 
-    with _locked(Path(root) / KIND / f".{cache_key(inputs)}.lock", enabled=lock):
-        folder = load_or_build(root, KIND, inputs, build)
+    folder = load_or_build(root, KIND, inputs, build, lock=lock)  # one build per key: the lock is in there
     store = FeatureStore.load(folder)
     store.encode, store.built, store.build_s = encode, "build_s" in timing, timing.get("build_s", 0.0)
     return store
