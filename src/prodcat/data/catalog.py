@@ -50,3 +50,19 @@ class Catalog:
             for p in self.split(split):
                 h.update(json.dumps([split, p.text, p.path, p.brand], ensure_ascii=False).encode())
         return h.hexdigest()[:16]
+
+
+def with_brand_in_text(catalog: Catalog, sep: str = " | ") -> Catalog:
+    """The catalog with each row's brand appended to its text ("title | brand"), the same for every split:
+    what a text-only model gains from *knowing the brand*, to set against what the graph adds (the brand's
+    links to the categories it sells in). Rows without a brand keep their text; how many had one is
+    recorded in `info["brand_in_text"]`. A catalog with no brand on any training row is an error."""
+    import dataclasses
+
+    if not any(p.brand for p in catalog.train):
+        raise ValueError(f"data.brand_in_text=true, but no training row of catalog {catalog.name!r} has a brand "
+                         "(set the reader's brand field, e.g. data.catalog.brand_field)")
+    splits = {s: [dataclasses.replace(p, text=f"{p.text}{sep}{p.brand}") if p.brand else p
+                  for p in catalog.split(s)] for s in SPLITS}
+    info = {**catalog.info, "brand_in_text": {s: sum(p.brand is not None for p in catalog.split(s)) for s in SPLITS}}
+    return Catalog(catalog.name, splits["train"], splits["val"], splits["test"], info, catalog.slices)

@@ -1,6 +1,7 @@
 """Classification heads over the text vector h (B, H) and the graph vector g (B, G).
 
-Each head says which views it reads, so the module never runs the encoder for a graph-only head.
+Each head says which views it reads, so the module never runs the encoder for a graph-only head;
+`uses_label_vectors` heads also need the label-side category vectors E (passed at construction).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from torch import nn
 class LinearHead(nn.Module):
     """Text only: dropout + linear on the pooled [CLS] vector, the standard BERT classifier."""
 
-    uses_text, uses_graph = True, False
+    uses_text, uses_graph, uses_label_vectors = True, False, False
 
     def __init__(self, text_dim: int, graph_dim: int, num_labels: int, dropout: float = 0.1):
         super().__init__()
@@ -32,7 +33,7 @@ def _mlp(in_dim: int, hidden: int, num_labels: int, dropout: float) -> nn.Sequen
 class GraphHead(nn.Module):
     """Graph only: an MLP on g(x). Shows what the knowledge graph alone knows about a product."""
 
-    uses_text, uses_graph = False, True
+    uses_text, uses_graph, uses_label_vectors = False, True, False
 
     def __init__(self, text_dim: int, graph_dim: int, num_labels: int, hidden: int = 256,
                  dropout: float = 0.1):
@@ -44,6 +45,21 @@ class GraphHead(nn.Module):
         return self.net(self.norm(g))
 
 
+class MLPHead(nn.Module):
+    """Text only, with the hybrid's capacity: the concat head's MLP on h alone. On frozen features a linear
+    probe is far weaker than an MLP, so this is the control that separates "the graph" from "a bigger head"."""
+
+    uses_text, uses_graph, uses_label_vectors = True, False, False
+
+    def __init__(self, text_dim: int, graph_dim: int, num_labels: int, hidden: int = 512, dropout: float = 0.1):
+        super().__init__()
+        self.norm = nn.LayerNorm(text_dim)
+        self.net = _mlp(text_dim, hidden, num_labels, dropout)
+
+    def forward(self, h: torch.Tensor | None, g: torch.Tensor | None) -> torch.Tensor:
+        return self.net(self.norm(h))  # (B, H) -> (B, C)
+
+
 class ConcatHead(nn.Module):
     """The hybrid: MLP([h ; g(x)]).
 
@@ -51,7 +67,7 @@ class ConcatHead(nn.Module):
     and without it the larger one dominates the first linear layer at initialisation.
     """
 
-    uses_text, uses_graph = True, True
+    uses_text, uses_graph, uses_label_vectors = True, True, False
 
     def __init__(self, text_dim: int, graph_dim: int, num_labels: int, hidden: int = 512,
                  dropout: float = 0.1):
@@ -64,7 +80,54 @@ class ConcatHead(nn.Module):
         return self.net(torch.cat([self.text_norm(h), self.graph_norm(g)], dim=-1))  # (B, H + G) -> (B, C)
 
 
-HEADS = {"linear": LinearHead, "graph": GraphHead, "concat": ConcatHead}
+class LabelGraphHead(nn.Module):
+    """Each category scored from the text vector h and its own graph vector e_c (label side):
+
+        s(h, c) = <phi(h), psi(e_c)> / sqrt(k) + b_c          phi: MLP on h, psi: MLP on e_c, both -> k
+
+    e_c is `prodcat.models.hierarchy.path_vectors`: the RDF2Vec vectors of c's ancestors and of c,
+    concatenated. There is no free weight vector per class (only a bias, the class prior): every class
+    is a function of its graph vector, so classes close in the graph get close scores and a class with
+    few rows borrows from its neighbours.
+
+    Why a bilinear (two-tower) scorer rather than an MLP over [h ; e_c]: it is the same family (a
+    concat-MLP's first layer is W_h h + W_e e_c), but scores every class with one (B, k) x (k, C)
+    product, where the concat MLP builds a (B, C, hidden) tensor, C times the memory and compute
+    (281 classes on MWPD, 5,595 on the Google taxonomy); and psi(E) does not depend on the batch.
+
+    E is a buffer: it is saved in the checkpoint's state_dict, so prediction and export need nothing
+    else (the head does not read g(x) at inference). `label_vectors=None` builds zeros of the right
+    shape for `load_from_checkpoint` to fill.
+    """
+
+    uses_text, uses_graph, uses_label_vectors = True, False, True
+
+    def __init__(self, text_dim: int, graph_dim: int, num_labels: int, label_dim: int = 0, hidden: int = 512,
+                 rank: int = 256, dropout: float = 0.1, label_vectors=None):
+        super().__init__()
+        if label_dim <= 0:
+            raise ValueError("head=label_graph needs the category vectors of the graph (label_dim > 0); "
+                             "they come from prepare(label_vectors=True)")
+        self.register_buffer("label_vectors", torch.zeros(num_labels, label_dim))  # (C, D)
+        if label_vectors is not None:
+            e = torch.as_tensor(label_vectors, dtype=torch.float32)
+            if tuple(e.shape) != (num_labels, label_dim):
+                raise ValueError(f"head=label_graph: category vectors of shape {tuple(e.shape)}, "
+                                 f"expected ({num_labels}, {label_dim})")
+            self.label_vectors.copy_(e)
+        self.text_proj = nn.Sequential(nn.LayerNorm(text_dim), _mlp(text_dim, hidden, rank, dropout))
+        self.label_proj = nn.Sequential(nn.LayerNorm(label_dim), _mlp(label_dim, hidden, rank, 0.0))
+        self.bias = nn.Parameter(torch.zeros(num_labels))
+        self.scale = rank ** -0.5
+
+    def forward(self, h: torch.Tensor | None, g: torch.Tensor | None) -> torch.Tensor:
+        q = self.text_proj(h)  # (B, k)
+        k = self.label_proj(self.label_vectors)  # (C, k)
+        return q @ k.T * self.scale + self.bias  # (B, C)
+
+
+HEADS = {"linear": LinearHead, "mlp": MLPHead, "graph": GraphHead, "concat": ConcatHead,
+         "label_graph": LabelGraphHead}
 
 
 def build_head(name: str, text_dim: int, graph_dim: int, num_labels: int, **kwargs) -> nn.Module:
