@@ -1,0 +1,109 @@
+"""Tables (results.md) and the MLM loss plot (mlm_loss.png) of the pretraining study, from results.json.
+
+    .venv/bin/python experiments/pretraining/report.py
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VARIANTS = ["tfidf_baseline", "minilm_l6", "minilm_l6_dapt", "scratch_bert"]
+BEGIN, END = "<!-- tables: written by report.py -->", "<!-- end of tables -->"
+COLS = ["test/acc", "test/f1_weighted", "test/f1_macro", "test/f1_weighted_mean_levels"]
+
+
+def _pm(values: list[float]) -> str:
+    mean = 100 * statistics.fmean(values)
+    return f"{mean:.2f} ± {100 * statistics.stdev(values):.2f}" if len(values) > 1 else f"{mean:.2f}"
+
+
+def budget_table(records: list[dict]) -> str:
+    lines = ["| dataset | model | steps | batch | max len | tokens seen | train texts | corpus tokens (1 epoch) | "
+             "vocab | params | tokens/s | held-out MLM loss before → after | seconds |",
+             "|---|---|" + "---|" * 11]
+    for r in records:
+        if r.get("kind") != "pretraining":
+            continue
+        b, m = r["budget"], r["metrics"]
+        lines.append(f"| {r['dataset']} | {r['variant']} | {b['steps']} | {b['batch_size']} | {b['max_length']} | "
+                     f"{b['tokens_seen']:,} | {b['texts']:,} | {b['corpus_tokens']:,} | {b['vocab_size']:,} | "
+                     f"{b['params'] / 1e6:.1f} M | {m['tokens_per_s']:,.0f} | {m['initial_val_mlm_loss']:.2f} → "
+                     f"{m['final_val_mlm_loss']:.2f} | {r['seconds']:.0f} |")
+    return "\n".join(lines)
+
+
+def downstream_table(records: list[dict]) -> str:
+    runs = [r for r in records if r.get("kind") == "downstream"]
+    lines = ["| dataset | variant | encoder training | seeds | " + " | ".join(c.removeprefix("test/") for c in COLS)
+             + " | seconds per run |", "|---|---|---|---|" + "---|" * (len(COLS) + 1)]
+    for dataset in sorted({r["dataset"] for r in runs}):
+        for variant in VARIANTS:
+            rs = [r for r in runs if r["dataset"] == dataset and r["variant"] == variant]
+            if not rs:
+                continue
+            how = "none (LinearSVC)" if variant == "tfidf_baseline" else f"freeze={rs[0]['freeze']}"
+            vals = " | ".join(_pm([r["metrics"][c] for r in rs]) for c in COLS)
+            secs = statistics.fmean(r["seconds"] for r in rs)
+            lines.append(f"| {dataset} | {variant} | {how} | {len(rs)} | {vals} | {secs:.0f} |")
+    return "\n".join(lines)
+
+
+def seeds_table(records: list[dict]) -> str:
+    runs = [r for r in records if r.get("kind") == "downstream"]
+    seeds = sorted({r["seed"] for r in runs})
+    lines = ["| dataset | variant | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+             "|---|---|" + "---|" * len(seeds)]
+    for dataset in sorted({r["dataset"] for r in runs}):
+        for variant in VARIANTS:
+            by_seed = {r["seed"]: r for r in runs if r["dataset"] == dataset and r["variant"] == variant}
+            if by_seed:
+                cells = [f"{100 * by_seed[s]['metrics']['test/f1_weighted_mean_levels']:.2f}" if s in by_seed else "-"
+                         for s in seeds]
+                lines.append(f"| {dataset} | {variant} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(records: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pre = [r for r in records if r.get("kind") == "pretraining"]
+    datasets = sorted({r["dataset"] for r in pre})
+    fig, axes = plt.subplots(1, len(datasets), figsize=(6 * len(datasets), 4), squeeze=False)
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        for r, color in zip([r for r in pre if r["dataset"] == dataset], ["tab:blue", "tab:orange"], strict=False):
+            tr = [h for h in r["history"] if "train_mlm_loss" in h]
+            va = [h for h in r["history"] if "val_mlm_loss" in h]
+            ax.plot([h["step"] for h in tr], [h["train_mlm_loss"] for h in tr], color=color, alpha=0.4, lw=1,
+                    label=f"{r['variant']}: train (mean of 10 steps)")
+            ax.plot([h["step"] for h in va], [h["val_mlm_loss"] for h in va], "o-", color=color,
+                    label=f"{r['variant']}: held-out (fixed masks)")
+        ax.set(title=f"MLM loss, {dataset}", xlabel="optimizer step", ylabel="cross-entropy (nats)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_report(records: list[dict], folder: Path) -> None:
+    text = ("## Pretraining budget\n\n" + budget_table(records) + "\n\n## Downstream (test split, mean ± std over "
+            "seeds, %)\n\n" + downstream_table(records) + "\n\n### test/f1_weighted_mean_levels per seed (%)\n\n"
+            + seeds_table(records) + "\n\nRun time of all runs (the sum of each run's `total_s`, lock waits excluded): "
+            f"{sum(r['seconds'] for r in records) / 60:.1f} min.\n")
+    (folder / "results.md").write_text(text)
+    readme = folder / "README.md"  # the README shows the same tables between these markers
+    if readme.exists() and BEGIN in readme.read_text():
+        head, rest = readme.read_text().split(BEGIN, 1)
+        readme.write_text(head + BEGIN + "\n" + text + rest[rest.index(END):])
+    plot(records, folder / "mlm_loss.png")
+    print(text)
+
+
+if __name__ == "__main__":
+    write_report(json.loads((HERE / "results.json").read_text()), HERE)
