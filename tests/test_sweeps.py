@@ -24,14 +24,16 @@ def _compose_with_hydra(overrides: list[str]):
 
 @pytest.mark.parametrize("sweep", SWEEPS)
 def test_named_sweep_composes_and_every_value_is_a_valid_choice(sweep):
-    cfg = _compose_with_hydra(["+experiment=hybrid", f"+sweep={sweep}"])
+    experiment = "+experiment=distill" if sweep.startswith("distill") else "+experiment=hybrid"
+    cfg = _compose_with_hydra([experiment, f"+sweep={sweep}"])
     assert cfg.sweep_name == sweep
-    params = cfg.hydra.sweeper.params
+    params = {k: str(v).split(",") for k, v in cfg.hydra.sweeper.params.items()}
     assert params, "a named sweep must define hydra.sweeper.params"
     for key, values in params.items():
-        for value in str(values).split(","):
-            # every value of every axis composes on its own (a misspelt group choice fails here)
-            _compose_with_hydra(["+experiment=hybrid", f"{key}={value}"])
+        others = [f"{k}={v[0]}" for k, v in params.items() if k != key]
+        for value in values:
+            # every value of every axis composes beside the other axes (a misspelt group choice fails here)
+            _compose_with_hydra([experiment, *others, f"{key}={value}"])
 
 
 def test_slurm_launcher_and_optuna_sweeper_compose():
