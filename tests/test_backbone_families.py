@@ -78,3 +78,15 @@ def test_fast_dev_run_of_the_hybrid_through_every_family(family, tiny_dirs, tmp_
     model = objects["model"]
     assert isinstance(model.hparams.backbone["max_length"], int)  # `auto` resolved and stored
     assert 0.0 <= metrics["test"]["test/acc"] <= 1.0
+
+
+@pytest.mark.parametrize("strategy", ["full", "frozen"])
+def test_a_pretrained_encoder_trains_with_dropout_unless_frozen(strategy, tiny_dirs):
+    """from_pretrained hands back an encoder in eval mode; Lightning would keep it so (no dropout)."""
+    from prodcat.models.module import ProductClassifier
+
+    labels = {"leaves": ["A > B", "A > C", "D > E"]}
+    model = ProductClassifier(labels=labels, backbone=_cfg("bert", tiny_dirs["bert"]),
+                              head={"name": "linear", "dropout": 0.1}, optim={}, graph_dim=0, vocab_size=0,
+                              freeze={"strategy": strategy})
+    assert {m.training for m in model.encoder.modules()} == {strategy != "frozen"}

@@ -1,13 +1,11 @@
 """End to end through `train(cfg)`: every experiment composes and runs, a checkpoint is
-self-contained, a run writes metrics.json, W&B stays offline, and bad configs fail with the key."""
+self-contained, a run writes metrics.json, W&B stays offline (bad configs: tests/test_bad_input.py)."""
 
 import json
 from pathlib import Path
 
 import pytest
 import torch
-from hydra.errors import HydraException, MissingConfigException
-from omegaconf.errors import MissingMandatoryValue
 from transformers import AutoTokenizer
 
 from prodcat.graph.linker import GraphLinker
@@ -17,6 +15,9 @@ from prodcat.train import train
 from .conftest import ROOT, compose
 
 EXPERIMENTS = sorted(p.stem for p in (ROOT / "conf" / "experiment").glob("*.yaml"))
+# `distill` needs a trained teacher checkpoint: tests/test_distill.py trains one and runs every mode end to end.
+# `pretrain_mlm` trains no classifier (no val/test scores): tests/test_pretrain.py runs it end to end.
+FDR_EXPERIMENTS = [e for e in EXPERIMENTS if e not in ("distill", "pretrain_mlm")]
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
@@ -24,10 +25,10 @@ EXPERIMENTS = sorted(p.stem for p in (ROOT / "conf" / "experiment").glob("*.yaml
 def test_every_experiment_composes(experiment, debug, tmp_path):
     cfg = compose([f"+experiment={experiment}", f"+debug={debug}"], tmp_path)
     assert cfg.experiment_name == experiment
-    assert cfg.head.name in {"linear", "graph", "concat"}
+    assert cfg.head.name in {"linear", "graph", "concat", "label_graph"}
 
 
-@pytest.mark.parametrize("experiment", EXPERIMENTS)
+@pytest.mark.parametrize("experiment", FDR_EXPERIMENTS)
 def test_fast_dev_run_every_experiment(experiment, tmp_path, fast_overrides):
     cfg = compose([f"+experiment={experiment}", "+debug=fdr", *fast_overrides], tmp_path)
     metrics, objects = train(cfg)
@@ -75,18 +76,6 @@ def test_wandb_logs_offline_into_the_run_folder(tmp_path, fast_overrides):
     train(cfg)
     runs = list((Path(cfg.paths.output_dir) / "wandb").glob("offline-run-*"))
     assert len(runs) == 1
-
-
-def test_unknown_config_choice_names_the_group(tmp_path):
-    with pytest.raises((MissingConfigException, HydraException), match="backbone"):
-        compose(["+experiment=hybrid", "backbone=no_such_backbone"], tmp_path)
-
-
-def test_missing_required_value_names_the_key(tmp_path):
-    cfg = compose(["+experiment=hybrid", "backbone=tiny", "logger=csv", "data=catalog_file",
-                   "data.catalog.file=???"], tmp_path)
-    with pytest.raises(MissingMandatoryValue, match="data.catalog.file"):
-        train(cfg)
 
 
 def test_slice_accuracy_follows_rows_and_dropped_rows():

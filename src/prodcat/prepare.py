@@ -22,6 +22,7 @@ from prodcat.graph.linker import GraphLinker
 from prodcat.graph.rdf2vec import embed_entities
 from prodcat.graph.taxonomy import Taxonomy
 from prodcat.models.backbones import encode, load_tokenizer, pooled_dim, resolve_max_length
+from prodcat.models.hierarchy import label_vectors as build_label_vectors
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ class Prepared:
     timings: dict[str, float] = field(default_factory=dict)
     link_rates: dict[str, dict[str, float]] = field(default_factory=dict)
     feature_stores: dict[str, FeatureStore] = field(default_factory=dict)  # freeze=frozen: per split
+    # head=label_graph: the categories' graph vectors {"leaf": (C, D), "levels": [(n_l, D), ...]}
+    label_vectors: dict | None = None
+    label_dim: int = 0
 
 
 def build_linker(catalog: Catalog, taxonomy: Taxonomy, graph_cfg: dict, cache_dir: str | Path,
@@ -52,9 +56,10 @@ def build_linker(catalog: Catalog, taxonomy: Taxonomy, graph_cfg: dict, cache_di
 
 def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text: bool, uses_graph: bool,
             cache_dir: str | Path, out_dir: str | Path, seed: int, skip_invalid: bool,
-            tokenize: bool = True) -> Prepared:
+            tokenize: bool = True, label_vectors: bool = False) -> Prepared:
     """`tokenize=False` (frozen encoder): load the tokenizer but keep no token ids; the text features
-    come from `add_text_features` instead."""
+    come from `add_text_features` instead. `label_vectors=True` (head=label_graph): build the graph
+    even when the head does not read g(x), for the categories' own vectors."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
     taxonomy = Taxonomy.from_paths([p.path for p in catalog.train], source=f"{catalog.name}:train")
@@ -66,16 +71,21 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
     log.info("catalog %s: %s rows, %d classes, depth %d", catalog.name,
              {s: len(catalog.split(s)) for s in SPLITS}, len(labels), labels.depth)
 
-    if uses_graph:
+    if uses_graph or label_vectors:
         t = time.perf_counter()
         linker = build_linker(catalog, taxonomy, graph_cfg, cache_dir, out_dir, seed)
-        for s in SPLITS:
-            g = splits[s].graph = linker.features(catalog.split(s))  # (N, 2d + 2)
-            # The last two columns flag "brand linked" and "a category name linked".
-            prepared.link_rates[s] = {"brand": float(g[:, -2].mean()), "category": float(g[:, -1].mean())}
-        prepared.linker, prepared.graph_dim = linker, linker.dim
+        prepared.linker = linker
+        if label_vectors:
+            prepared.label_vectors = build_label_vectors(labels, linker)
+            prepared.label_dim = prepared.label_vectors["leaf"].shape[1]
+        if uses_graph:
+            for s in SPLITS:
+                g = splits[s].graph = linker.features(catalog.split(s))  # (N, 2d + 2)
+                # The last two columns flag "brand linked" and "a category name linked".
+                prepared.link_rates[s] = {"brand": float(g[:, -2].mean()), "category": float(g[:, -1].mean())}
+            prepared.graph_dim = linker.dim
+            log.info("graph vectors: dim %d, link rates %s", linker.dim, prepared.link_rates)
         timings["graph_s"] = time.perf_counter() - t
-        log.info("graph vectors: dim %d, link rates %s", linker.dim, prepared.link_rates)
 
     if uses_text:
         t = time.perf_counter()

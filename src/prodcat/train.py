@@ -20,8 +20,10 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from prodcat.data.catalog import Catalog
+from prodcat.data.catalog import Catalog, with_brand_in_text
 from prodcat.data.datamodule import CatalogDataModule
+from prodcat.distill import enabled as distill_enabled
+from prodcat.distributed import after_ddp_fit, check_ddp_launch
 from prodcat.eval.metrics import HierarchicalMetrics
 from prodcat.eval.plots import plot_category_vectors
 from prodcat.eval.run_record import run_record, slice_accuracy, write_json_atomic
@@ -32,6 +34,7 @@ from prodcat.models.backbones import build_encoder
 from prodcat.models.heads import HEADS
 from prodcat.models.module import ProductClassifier
 from prodcat.prepare import Prepared, add_text_features, feature_stores, prepare
+from prodcat.resume import check_label_space, resolve_ckpt_path
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +54,42 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
     L.seed_everything(cfg.seed, workers=True)
     started = time.perf_counter()
     catalog = instantiate(cfg.data.catalog, _convert_="all")
+    if cfg.data.get("brand_in_text"):  # +experiment=text_brand: the brand as words, not as graph links
+        catalog = with_brand_in_text(catalog)
     load_s = time.perf_counter() - started
     if cfg.get("model_type", "neural") == "tfidf":  # the classical baseline: no encoder, no Trainer
         from prodcat.baselines.tfidf import train_tfidf
 
         return train_tfidf(cfg, catalog, load_s)
+    if cfg.get("model_type") == "mlm":  # +experiment=pretrain_mlm: masked-LM pretraining, no classifier
+        from prodcat.pretrain.run import pretrain
+
+        return pretrain(cfg, catalog, load_s)
+    if distill_enabled(cfg):  # a teacher checkpoint trains a student (prodcat.distill)
+        from prodcat.distill.run import train_distill
+
+        return train_distill(cfg, catalog, load_s)
     freeze = _plain(cfg.get("freeze")) or {"strategy": "full"}
     if cfg.head.name == "knn":  # no gradient training: a vote over the frozen encoder's cached features
         return _train_knn(cfg, catalog, load_s, started)
     try:
+        resume_from = resolve_ckpt_path(cfg, out_dir)  # ckpt_path= / resume=true (prodcat.resume)
         head_cls = HEADS[cfg.head.name]
         frozen = freeze["strategy"] == "frozen" and head_cls.uses_text
         prepared = prepare(
             catalog, backbone_cfg=_plain(cfg.backbone), graph_cfg=_plain(cfg.graph),
             uses_text=head_cls.uses_text, uses_graph=head_cls.uses_graph, cache_dir=cfg.paths.cache_dir,
             out_dir=out_dir, seed=cfg.seed, skip_invalid=cfg.data.skip_invalid, tokenize=not frozen,
+            label_vectors=head_cls.uses_label_vectors,
         )
+        if resume_from:  # before any expensive step: a checkpoint of other classes cannot continue here
+            check_label_space(resume_from, prepared.labels)
         backbone = _resolved_backbone(cfg, prepared)
         model = ProductClassifier(
             labels=prepared.labels.to_dict(), backbone=backbone, head=_plain(cfg.head),
             optim=_plain(cfg.optim), graph_dim=prepared.graph_dim, vocab_size=prepared.vocab_size, seed=cfg.seed,
-            freeze=freeze,
+            freeze=freeze, label_dim=prepared.label_dim, hierarchy=_plain(cfg.get("hierarchy")),
+            label_vectors=prepared.label_vectors,
         )
         if frozen:  # the module's own encoder computes (or finds cached) the features it will never rerun
             t = time.perf_counter()
@@ -81,7 +99,7 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
             prepared.timings["features_s"] = time.perf_counter() - t
             model.assets["feature_cache"] = {s: str(st.folder) for s, st in prepared.feature_stores.items()}
         datamodule = CatalogDataModule(prepared.splits, prepared.pad_id, cfg.batch_size,
-                                       cfg.eval_batch_size, cfg.num_workers)
+                                       cfg.eval_batch_size, cfg.num_workers, seed=cfg.seed)
         if prepared.linker is not None:
             model.assets["linker"] = prepared.linker.state_dict()
         if prepared.tokenizer is not None:
@@ -89,6 +107,7 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
 
         loggers = _instantiate_all(cfg.get("logger"))
         callbacks = _instantiate_all(cfg.get("callbacks"))
+        check_ddp_launch(cfg)
         trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False, _convert_="all")
         params = {"total": sum(p.numel() for p in model.parameters()),
                   "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad)}
@@ -99,12 +118,17 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
                        plot_category_vectors(prepared.linker, out_dir / "category_vectors.png"))
 
         t = time.perf_counter()
-        trainer.fit(model, datamodule=datamodule)
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from)
         fit_s = time.perf_counter() - t
-        epochs = max(1, trainer.current_epoch)
+        trained_epochs, fit_world_size = trainer.current_epoch, trainer.world_size
+        epochs = max(1, trained_epochs)
 
         # Final numbers come from the best checkpoint (the one early stopping and sweeps select).
         ckpt = getattr(trainer.checkpoint_callback, "best_model_path", "") or None
+        if fit_world_size > 1:
+            trainer = after_ddp_fit(cfg, trainer, loggers)
+            if trainer is None:  # not rank 0: rank 0 scores and writes metrics.json
+                return {"test": {}, "timings": {"fit_s": fit_s}, "objective": {"value": None}}, {"model": model}
         val = trainer.validate(model, datamodule=datamodule, ckpt_path=ckpt, verbose=False)[0]
         test, slices = {}, {}
         if cfg.test:
@@ -118,14 +142,18 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
                                        model.test_predictions, model.test_confidences, prepared.labels,
                                        seed=cfg.seed)
                 write_json_atomic(out_dir / "test_report.json", tables)
+                _save_test_predictions(out_dir, model.test_predictions, prepared)
                 log_to_wandb(loggers, tables)
         timings = {"load_s": load_s, **prepared.timings, "fit_s": fit_s, "seconds_per_epoch": fit_s / epochs,
-                   "epochs": trainer.current_epoch, **({"test_s": test_s} if cfg.test else {}),
+                   "epochs": trained_epochs, **({"test_s": test_s} if cfg.test else {}),
                    "total_s": time.perf_counter() - started}
         metrics = run_record(cfg, catalog, prepared.labels, val=val, test=test, timings=timings, params=params,
                              link_rates=prepared.link_rates, best_checkpoint=ckpt, slices=slices,
-                             choices=_freeze_choices(cfg, freeze))
+                             choices={**_freeze_choices(cfg, freeze),
+                                      "hierarchical": bool((cfg.get("hierarchy") or {}).get("enabled"))})
         metrics["features"] = _feature_info(prepared.feature_stores)
+        metrics["resumed_from"] = resume_from
+        metrics["world_size"] = fit_world_size  # processes that trained (DDP: 2 or more)
         write_json_atomic(out_dir / "metrics.json", metrics)
         log.info("metrics written to %s", out_dir / "metrics.json")
         return metrics, {"cfg": cfg, "model": model, "datamodule": datamodule, "trainer": trainer,
@@ -158,6 +186,15 @@ def _tokenizer_files(tokenizer, out_dir: Path) -> dict[str, str]:
     folder = out_dir / "tokenizer"
     tokenizer.save_pretrained(str(folder))
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _save_test_predictions(out_dir: Path, pred: list[int], prepared: Prepared) -> None:
+    """Per-row test predictions (and, for heads that read g(x), the two link flags per row), so studies
+    can compare runs row by row: which rows a variant fixes or breaks, linked or not."""
+    test = prepared.splits["test"]
+    extra = {"graph_links": test.graph[:, -2:]} if test.graph is not None else {}
+    np.savez_compressed(out_dir / "test_predictions.npz", pred=np.asarray(pred, dtype=np.int64),
+                        target=np.asarray(test.labels), **extra)
 
 
 def _freeze_choices(cfg: DictConfig, freeze: dict) -> dict:

@@ -29,6 +29,7 @@ from prodcat.features.store import weights_sha256
 from prodcat.models.backbones import build_encoder, encode, pooled_dim
 from prodcat.models.freezing import apply_freeze, encoder_param_groups
 from prodcat.models.heads import HEADS, build_head
+from prodcat.models.hierarchy import Hierarchy
 
 
 def _to_torch(obj):
@@ -44,9 +45,12 @@ def _to_torch(obj):
 
 class ProductClassifier(L.LightningModule):
     def __init__(self, labels: dict, backbone: dict, head: dict, optim: dict, graph_dim: int,
-                 vocab_size: int, seed: int = 0, freeze: dict | None = None):
+                 vocab_size: int, seed: int = 0, freeze: dict | None = None, label_dim: int = 0,
+                 hierarchy: dict | None = None, label_vectors: dict | None = None):
+        """`label_vectors` ({"leaf": (C, D), "levels": [(n_l, D)...]}, see `prodcat.models.hierarchy`) is
+        passed at the call, not saved as a hyperparameter: the heads keep it as buffers in the state_dict."""
         super().__init__()
-        self.save_hyperparameters(logger=False)
+        self.save_hyperparameters(logger=False, ignore=["label_vectors"])
         self.label_space = LabelSpace.from_dict(labels)
         head_kwargs = {k: v for k, v in head.items() if k != "name"}
         uses_text = HEADS[head["name"]].uses_text
@@ -54,10 +58,23 @@ class ProductClassifier(L.LightningModule):
         self.freeze_strategy = (freeze or {}).get("strategy", "full")
         if self.encoder is not None:
             apply_freeze(self.encoder, freeze or {"strategy": "full"})
-            if self.freeze_strategy == "frozen":
-                self.encoder.eval()  # Lightning keeps submodule modes as they are: set it here, once
+            # from_pretrained returns an encoder in eval mode and Lightning keeps submodule modes as they are:
+            # set the mode here, once, or a fine-tuned encoder would train without dropout.
+            self.encoder.train(self.freeze_strategy != "frozen")
         text_dim = pooled_dim(self.encoder, backbone) if uses_text else 0
-        self.head = build_head(head["name"], text_dim, graph_dim, len(self.label_space), **head_kwargs)
+        label_vectors = label_vectors or {}
+        if HEADS[head["name"]].uses_label_vectors:
+            head_kwargs["label_dim"] = label_dim
+        self.head = build_head(head["name"], text_dim, graph_dim, len(self.label_space), **head_kwargs,
+                               **self._label_kwargs(label_vectors.get("leaf")))
+        # hierarchy.enabled: one head of the same kind per non-leaf level, see prodcat.models.hierarchy
+        self.hierarchy = Hierarchy.from_config(hierarchy, self.label_space.level_ids)
+        self.level_heads = None
+        if self.hierarchy is not None:
+            levels = label_vectors.get("levels") or [None] * (self.hierarchy.depth - 1)
+            self.level_heads = torch.nn.ModuleList(
+                build_head(head["name"], text_dim, graph_dim, n, **head_kwargs, **self._label_kwargs(e))
+                for n, e in zip(self.hierarchy.sizes[:-1], levels, strict=True))
         level_ids = self.label_space.level_ids
         self.val_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
         self.test_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
@@ -65,14 +82,28 @@ class ProductClassifier(L.LightningModule):
         self.test_predictions: list[int] = []  # argmax class of every test row, in order (slice metrics)
         self.test_confidences: list[float] = []  # its softmax probability (the test report's samples)
 
+    def _label_kwargs(self, vectors) -> dict:
+        return {"label_vectors": vectors} if self.head_uses_label_vectors else {}
+
+    @property
+    def head_uses_label_vectors(self) -> bool:
+        return HEADS[self.hparams.head["name"]].uses_label_vectors
+
     # -- forward ---------------------------------------------------------------------------------
-    def forward(self, batch: dict) -> torch.Tensor:
+    def logits(self, batch: dict) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Leaf logits (B, C), and with a hierarchy the logits of each non-leaf level (B, n_l), top first."""
         h = None
         if self.head.uses_text and "text_features" in batch:
             h = batch["text_features"]  # (B, H) pooled vectors from the feature cache (freeze=frozen)
         elif self.head.uses_text:
             h = encode(self.encoder, batch["input_ids"], batch["attention_mask"], self.hparams.backbone)  # (B, H)
-        return self.head(h, batch.get("graph"))  # (B, C)
+        g = batch.get("graph")
+        return self.head(h, g), [m(h, g) for m in self.level_heads or ()]
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        """(B, C) leaf scores; with a hierarchy, hierarchy-masked ones (the argmax respects the tree)."""
+        leaf, levels = self.logits(batch)
+        return self.hierarchy.decode(levels, leaf) if self.hierarchy is not None else leaf
 
     def train(self, mode: bool = True):
         """A frozen encoder stays in eval mode (no dropout): it then computes exactly the cached features."""
@@ -81,18 +112,25 @@ class ProductClassifier(L.LightningModule):
             self.encoder.eval()
         return self
 
-    def _loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(logits.float(), target, label_smoothing=self.hparams.optim.get("label_smoothing", 0.0))
+    def _loss(self, logits: torch.Tensor, target: torch.Tensor,
+              levels: list[torch.Tensor] | None = None) -> torch.Tensor:
+        smoothing = self.hparams.optim.get("label_smoothing", 0.0)
+        loss = F.cross_entropy(logits.float(), target, label_smoothing=smoothing)
+        if levels:  # hierarchy: + sum_l w_l CE(level l)
+            loss = loss + self.hierarchy.aux_loss(levels, target, smoothing)
+        return loss
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
-        loss = self._loss(self(batch), batch["label"])
+        leaf, levels = self.logits(batch)
+        loss = self._loss(leaf, batch["label"], levels)
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
 
     def _eval_step(self, batch: dict, split: str, metrics: HierarchicalMetrics) -> None:
-        logits = self(batch)
-        self.log(f"{split}/loss", self._loss(logits, batch["label"]), prog_bar=split == "val",
-                 batch_size=len(batch["label"]), sync_dist=True)
+        leaf, levels = self.logits(batch)  # the loss reads the raw logits, the metrics the decoded scores
+        loss = self._loss(leaf, batch["label"], levels)
+        logits = self.hierarchy.decode(levels, leaf) if self.hierarchy is not None else leaf
+        self.log(f"{split}/loss", loss, prog_bar=split == "val", batch_size=len(batch["label"]), sync_dist=True)
         metrics.update(logits.float(), batch["label"])
         if split == "test":
             confidence, predicted = logits.float().softmax(-1).max(-1)
@@ -132,7 +170,8 @@ class ProductClassifier(L.LightningModule):
         if self.encoder is not None:
             groups += encoder_param_groups(self.encoder, o["lr"], wd, o.get("layer_decay"))
         head_lr = o.get("head_lr", o["lr"])
-        named = [(n, p) for n, p in self.head.named_parameters() if p.requires_grad]
+        heads = [self.head, *(self.level_heads or ())]  # the per-level heads of a hierarchy train like the head
+        named = [(n, p) for m in heads for n, p in m.named_parameters() if p.requires_grad]
         groups += [{"params": [p for _, p in named if p.ndim >= 2], "lr": head_lr, "weight_decay": wd, "name": "head"},
                    {"params": [p for _, p in named if p.ndim < 2], "lr": head_lr, "weight_decay": 0.0,
                     "name": "head/no_decay"}]
