@@ -22,17 +22,7 @@ from prodcat.resume import check_label_space
 from prodcat.train import train
 
 from .conftest import FAST, compose
-
-FIELDS = dict(text_fields=["title"], path_field="category_path", brand_field="brand")
-
-
-def _jsonl(path, rows):
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def _row(title="apple iphone 15 pro 256gb", path="Electronics > Phones > Smartphones", brand="Apple"):
-    return {"title": title, "category_path": path, "brand": brand}
+from .test_readers import FIELDS, _jsonl, _row
 
 
 # ---- catalog files ----------------------------------------------------------------------------------------

@@ -16,8 +16,6 @@ minilm_l6) and loading checks the rebuilt encoder against it, failing loudly if 
 
 from __future__ import annotations
 
-import math
-
 import lightning as L
 import numpy as np
 import torch
@@ -30,6 +28,7 @@ from prodcat.models.backbones import build_encoder, encode, pooled_dim
 from prodcat.models.freezing import apply_freeze, encoder_param_groups
 from prodcat.models.heads import HEADS, build_head
 from prodcat.models.hierarchy import Hierarchy
+from prodcat.models.schedule import warmup_linear_decay
 
 
 def _to_torch(obj):
@@ -183,16 +182,8 @@ class ProductClassifier(L.LightningModule):
         o = self.hparams.optim
         groups = self.param_groups()
         optimizer = torch.optim.AdamW(groups, betas=tuple(o.get("betas", (0.9, 0.999))))
-        total = max(1, int(self.trainer.estimated_stepping_batches))
-        warmup = int(math.ceil(o.get("warmup_ratio", 0.0) * total))
-
-        def factor(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            return max(0.0, (total - step) / max(1, total - warmup))
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        schedule = warmup_linear_decay(optimizer, self.trainer.estimated_stepping_batches, o.get("warmup_ratio", 0.0))
+        return {"optimizer": optimizer, "lr_scheduler": schedule}
 
     # -- checkpoint assets -----------------------------------------------------------------------
     def encoder_sha256(self) -> str:

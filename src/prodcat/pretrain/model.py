@@ -13,7 +13,6 @@ random: the frozen-feature cache and checkpoints key on a hash of every encoder 
 from __future__ import annotations
 
 import logging
-import math
 import time
 
 import lightning as L
@@ -23,6 +22,7 @@ from lightning.pytorch.callbacks import Callback
 from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, BertConfig, BertForMaskedLM, BertModel
 
 from prodcat.models.backbones import _load_failed, resolve_pretrained
+from prodcat.models.schedule import warmup_linear_decay
 from prodcat.pretrain.masking import IGNORE
 
 log = logging.getLogger(__name__)
@@ -109,16 +109,8 @@ class MLMPretrainer(L.LightningModule):
                 (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
         optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": o["weight_decay"]},
                                        {"params": no_decay, "weight_decay": 0.0}], lr=o["lr"])
-        total = max(1, int(self.trainer.estimated_stepping_batches))
-        warmup = int(math.ceil(o.get("warmup_ratio", 0.0) * total))
-
-        def factor(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            return max(0.0, (total - step) / max(1, total - warmup))
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        schedule = warmup_linear_decay(optimizer, self.trainer.estimated_stepping_batches, o.get("warmup_ratio", 0.0))
+        return {"optimizer": optimizer, "lr_scheduler": schedule}
 
 
 class PretrainProgress(Callback):
