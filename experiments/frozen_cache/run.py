@@ -3,16 +3,17 @@ as a user would; one results.json record per run (or FAISS measurement) and mark
 from the runs' metrics.json.
 
 Parts (in this order by default):
+- recipe:  the frozen hybrid head's training recipe, chosen on validation (`test=false`): head learning rate x
+           batch size x epochs on the cached features (variant head_recipe); the cache part uses the chosen
+           one, `FROZEN`.
 - cache:   drop the cached MiniLM features, then `frozen` (builds the cache: variant cache_build), a sweep of
            6 hybrid-head configurations on the cache (cache_hit), `frozen_llrd`, `frozen` seeds 1-2 and
            `frozen_bs32` (the head at the batch size of the fine-tuned runs), and a sweep of 6 kNN heads (knn).
 - freeze:  full, full_llrd, partial, partial_llrd (2 epochs, batch 32, seed 0).
 - faiss:   query throughput of flat / ivf / hnsw at 10k (the cached MWPD features) and 1M random vectors.
-- budget:  (supplementary, not in the default list) the default hybrid head at 3, 6 and 10 epochs on the
-           cache: how the cache-hit / cache-build ratio depends on the head's own training time.
-
-Before each timed run the script waits until no other heavy process runs (see `wait_quiet`), and records
-the load average and the other processes it saw.
+Every run holds the machine's CPU lock (/tmp/prodcat_cpu.lock, which other heavy jobs of this shared machine
+take too), waits for a 1-minute load average below 1 (see `wait_quiet`), and records the load average and the
+other python processes it saw.
 
     .venv/bin/python experiments/frozen_cache/run.py                       # everything (~1 h on 2 cores)
     .venv/bin/python experiments/frozen_cache/run.py --parts freeze --append
@@ -21,7 +22,9 @@ the load average and the other processes it saw.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import platform
@@ -34,12 +37,19 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 OUT = ROOT / "outputs" / "frozen_cache"
+LOCK = "/tmp/prodcat_cpu.lock"
+MWPD_ROWS = {"train": 10012, "val": 3000, "test": 3104}  # data=mwpd (3 test rows of unseen classes dropped)
 METRICS = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/lvl1/f1_weighted",
            "test/lvl2/f1_weighted", "test/lvl3/f1_weighted", "test/f1_weighted_mean_levels"]
 # logger=csv: W&B's offline writer starts a service process per run (seconds), the same in every variant
 # and unrelated to what is compared here.
 COMMON = ["+experiment=hybrid", "data=mwpd", "logger=csv"]
-FROZEN = ["freeze=frozen", "batch_size=256", "trainer.max_epochs=20"]
+# The frozen head's recipe, chosen on validation by the recipe part (README, "Head recipe"): with the encoder
+# out of the loop a larger batch and a higher head rate reach the 20-epoch default's validation F1 in 6 epochs.
+# Evaluation batches of 1024 rows: the features are 384 floats, a batch costs one matmul.
+FROZEN = ["freeze=frozen", "batch_size=512", "optim.head_lr=1e-2", "trainer.max_epochs=6", "eval_batch_size=1024"]
+RECIPE_GRID = ["freeze=frozen", "eval_batch_size=1024", "test=false", "optim.head_lr=1e-3,3e-3,1e-2",
+               "batch_size=256,512,1024", "trainer.max_epochs=6,10,20"]
 LLRD = ["optim.layer_decay=0.8"]
 TUNED = {"full": ["freeze=full"], "full_llrd": ["freeze=full", *LLRD],
          "partial": ["freeze=partial"], "partial_llrd": ["freeze=partial", *LLRD]}
@@ -87,26 +97,38 @@ def load1() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def wait_quiet(max_wait_s: float = 3600.0) -> dict:
-    """Wait until no other python process runs and the 1-min load average is below 1; give up after
-    max_wait_s and report what was running."""
+def wait_quiet(max_wait_s: float = 600.0) -> dict:
+    """With the CPU lock held (no other heavy job starts), wait until the 1-min load average is below 1; give
+    up after max_wait_s and report the load and the other python processes seen."""
     start = time.time()
-    while time.time() - start < max_wait_s:
-        others = other_processes()
-        if not others and load1() < 1.0:
-            break
-        print(f"   waiting for a quiet machine: load {load1():.2f}, others {others}", flush=True)
-        time.sleep(20)
+    while time.time() - start < max_wait_s and load1() >= 1.0:
+        print(f"   waiting for a quiet machine: load {load1():.2f}, others {other_processes()}", flush=True)
+        time.sleep(10)
     return {"load_before": load1(), "others_before": other_processes(), "waited_s": round(time.time() - start)}
 
 
-def train(args: list[str], run_dir: Path, multirun: bool = False) -> tuple[float, dict]:
-    quiet = wait_quiet()
+@contextlib.contextmanager
+def cpu_lock():
+    """The shared machine's CPU lock, held for the whole study: no other heavy job starts meanwhile."""
+    with open(LOCK, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def train(args: list[str], run_dir: Path, multirun: bool = False, cold: bool = False) -> tuple[float, dict]:
+    """Run train.py (main() holds the CPU lock); `cold`: first drop the cached MWPD MiniLM features (no other
+    job is reading them: they would hold the lock), so this run builds them."""
     if run_dir.exists():
         shutil.rmtree(run_dir)
     dir_arg = f"hydra.sweep.dir={run_dir}" if multirun else f"hydra.run.dir={run_dir}"
     cmd = [sys.executable, "train.py", *(["-m"] if multirun else []), *args, dir_arg]
     print("==", " ".join(cmd[1:]), flush=True)
+    if cold:
+        print("removed cached MWPD MiniLM features:", drop_mwpd_minilm_features(), flush=True)
+    quiet = wait_quiet()
     start = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
@@ -117,8 +139,11 @@ def train(args: list[str], run_dir: Path, multirun: bool = False) -> tuple[float
 def record(variant: str, m: dict, seconds: float, command: str, seed: int, env: dict, **extra) -> dict:
     t = m["timings"]
     return {
-        "study": "frozen_cache", "dataset": "mwpd", "variant": variant, "seed": seed, "split": "test",
+        "study": "frozen_cache", "dataset": "mwpd", "variant": variant, "seed": seed,
+        "split": "test" if m["test"] else "val",
         "metrics": {k: round(m["test"][k], 4) for k in METRICS if k in m["test"]},
+        "val_metrics": {k: round(m["val"][k], 4) for k in ("val/f1_weighted", "val/f1_weighted_mean_levels")
+                        if k in m.get("val", {})},
         "seconds": round(seconds, 2), "seconds_per_epoch": round(t["seconds_per_epoch"], 2) if "seconds_per_epoch" in t
         else None, "epochs": t.get("epochs"), "fit_seconds": round(t["fit_s"], 2),
         "job_seconds": round(t["total_s"], 2), "feature_cache": (m.get("features") or {}).get("cache"),
@@ -132,20 +157,22 @@ def command_of(args: list[str], multirun: bool = False) -> str:
     return "python train.py " + ("-m " if multirun else "") + " ".join(args)
 
 
-def drop_minilm_features() -> list[str]:
-    """Remove every cached MiniLM feature folder, so the next frozen run builds the cache."""
+def drop_mwpd_minilm_features() -> list[str]:
+    """Remove the cached MiniLM features of the MWPD splits (told apart by their row counts), so the next
+    frozen run builds them; other catalogs' caches stay."""
     removed = []
     for meta in (ROOT / "data" / "cache" / "features").glob("*/meta.json"):
-        if json.loads(meta.read_text())["inputs"].get("backbone") == "minilm_l6":
+        inputs = json.loads(meta.read_text())["inputs"]
+        if inputs.get("backbone") == "minilm_l6" and inputs.get("rows") in MWPD_ROWS.values():
             shutil.rmtree(meta.parent)
             removed.append(meta.parent.name)
     return removed
 
 
-def single(variant: str, args: list[str], seed: int = 0, **extra) -> dict:
+def single(variant: str, args: list[str], seed: int = 0, cold: bool = False, **extra) -> dict:
     args = [*COMMON, *args, f"seed={seed}"]
     run_dir = OUT / f"{variant}_seed{seed}"
-    seconds, env = train(args, run_dir)
+    seconds, env = train(args, run_dir, cold=cold)
     m = json.loads((run_dir / "metrics.json").read_text())
     return record(variant, m, seconds, command_of(args), seed, env, **extra)
 
@@ -160,7 +187,8 @@ def sweep(variant_of, args: list[str], name: str) -> list[dict]:
         m = json.loads((job / "metrics.json").read_text())
         overrides = (job / ".hydra" / "overrides.yaml").read_text()
         config = {k: v for k, v in (line.removeprefix("- ").split("=", 1) for line in overrides.splitlines()
-                                    if line.startswith(("- head.", "- trainer.max_epochs")))}
+                                    if line.startswith(("- head.", "- trainer.max_epochs", "- optim.head_lr",
+                                                        "- batch_size")))}
         # seconds: this job's own time inside the sweep (train() start to metrics.json), the imports being
         # paid once per sweep process; sweep_seconds / jobs is the process-level share.
         out.append(record(variant_of(config), m, m["timings"]["total_s"], command_of(args, True), 0, env,
@@ -169,9 +197,8 @@ def sweep(variant_of, args: list[str], name: str) -> list[dict]:
 
 
 def part_cache() -> list[dict]:
-    print("removed cached MiniLM features:", drop_minilm_features(), flush=True)
     records = []
-    built = single("frozen", FROZEN)
+    built = single("frozen", FROZEN, cold=True)
     assert built["feature_cache"] == "built", built["feature_cache"]
     records.append(built)
     records.append({**built, "variant": "cache_build", "seconds": built["job_seconds"],
@@ -182,16 +209,16 @@ def part_cache() -> list[dict]:
     records.append(single("frozen_llrd", [*FROZEN, *LLRD]))
     for seed in (1, 2):
         records.append(single("frozen", FROZEN, seed=seed))
-    records.append(single("frozen_bs32", ["freeze=frozen", "trainer.max_epochs=10"]))
-    records += sweep(lambda c: "knn" if c == {"head.k": "10", "head.index": "flat"} else
+    records.append(single("frozen_bs32", ["freeze=frozen", "trainer.max_epochs=10", "eval_batch_size=1024"]))
+    records += sweep(lambda c: "knn" if (c["head.k"], c["head.index"]) == ("10", "flat") else
                      f"knn_k{c['head.k']}_{c['head.index']}", KNN_SWEEP, "knn_sweep")
     return records
 
 
-def part_budget() -> list[dict]:
-    """The head's training budget against the cache-hit ratio: the same hybrid head at fewer epochs."""
-    args = [a for a in FROZEN if not a.startswith("trainer.max_epochs")]
-    return sweep(lambda c: "cache_hit_budget", [*args, "head=concat", "trainer.max_epochs=3,6,10"], "budget_sweep")
+def part_recipe() -> list[dict]:
+    """The frozen head's lr x batch x epochs on validation only (test=false); needs the cache (run after a
+    cache part, or it builds the cache in its first job)."""
+    return sweep(lambda c: "head_recipe", [*RECIPE_GRID, "head=concat"], "recipe_sweep")
 
 
 def part_freeze(variants: list[str]) -> list[dict]:
@@ -201,11 +228,10 @@ def part_freeze(variants: list[str]) -> list[dict]:
 def part_faiss(records: list[dict]) -> list[dict]:
     frozen = [r for r in records if r["variant"] == "frozen" and r["seed"] == 0]
     folders = json.loads((OUT / "frozen_seed0" / "metrics.json").read_text())["features"]["folders"]
-    wait_quiet()
     out = OUT / "faiss.json"  # an intermediate: its records go into results.json
     cmd = [sys.executable, str(HERE / "faiss_bench.py"), "--features-dir", folders["train"], folders["test"],
            "--out", str(out)]
-    env = {"load_before": load1(), "others_before": other_processes()}
+    env = wait_quiet()
     subprocess.run(cmd, cwd=ROOT, check=True)
     env.update(load_after=load1(), others_after=other_processes())
     assert frozen or folders
@@ -221,7 +247,7 @@ def _key(r: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", nargs="+", default=["cache", "freeze", "faiss"])
+    parser.add_argument("--parts", nargs="+", default=["recipe", "cache", "freeze", "faiss"])
     parser.add_argument("--tuned", nargs="+", default=list(TUNED), help="variants of the freeze part")
     parser.add_argument("--append", action="store_true",
                         help="keep the records already in results.json (a new record replaces an old one of the "
@@ -229,22 +255,28 @@ def main() -> None:
     a = parser.parse_args()
     out = HERE / "results.json"
     records = json.loads(out.read_text()) if a.append and out.exists() else []
-    for part in a.parts:
+    with cpu_lock():
+        records = run_parts(a.parts, a.tuned, records, out)
+    from tables import tables  # noqa: PLC0415  (the sibling module, run as a script)
+
+    (HERE / "tables.md").write_text(tables(records) + "\n")
+    print(tables(records))
+
+
+def run_parts(parts: list[str], tuned: list[str], records: list[dict], out: Path) -> list[dict]:
+    for part in parts:
         if part == "cache":
             new = part_cache()
-        elif part == "budget":
-            new = part_budget()
+        elif part == "recipe":
+            new = part_recipe()
         elif part == "freeze":
-            new = part_freeze(a.tuned)
+            new = part_freeze(tuned)
         else:
             new = part_faiss(records)
         keys = {_key(r) for r in new}
         records = [r for r in records if _key(r) not in keys] + new
         out.write_text(json.dumps(records, indent=2) + "\n")  # keep what finished if a later part fails
-    from tables import tables  # noqa: PLC0415  (the sibling module, run as a script)
-
-    (HERE / "tables.md").write_text(tables(records) + "\n")
-    print(tables(records))
+    return records
 
 
 if __name__ == "__main__":

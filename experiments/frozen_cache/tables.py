@@ -4,15 +4,27 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def _pct(r: dict, key: str) -> str:
-    v = r.get("metrics", {}).get(key)
+def _pct(r: dict, key: str, group: str = "metrics") -> str:
+    v = r.get(group, {}).get(key)
     return "-" if v is None else f"{100 * v:.2f}"
+
+
+def _arg(r: dict, name: str, default: str = "-") -> str:
+    """The value of a `name=value` override in the record's command."""
+    found = re.search(rf"(?:^| ){re.escape(name)}=(\S+)", r["command"])
+    return found.group(1) if found else default
+
+
+def _recipe(r: dict) -> str:
+    return (f"head lr {_arg(r, 'optim.head_lr', '1e-3')}, batch {_arg(r, 'batch_size', '32')}, "
+            f"{_arg(r, 'trainer.max_epochs', '2')} epochs max")
 
 
 def cache_table(records: list[dict]) -> list[str]:
@@ -21,9 +33,9 @@ def cache_table(records: list[dict]) -> list[str]:
     if not build or not hits:
         return []
     b = build[-1]
-    same = [r for r in hits if r["config"] == {"head.hidden": "512", "head.dropout": "0.1"}]
+    same = [r for r in hits if (r["config"]["head.hidden"], r["config"]["head.dropout"]) == ("512", "0.1")]
     med = statistics.median(r["seconds"] for r in hits)
-    lines = ["### Cache build vs cache hits (frozen hybrid head, 20 epochs max, batch 256)", "",
+    lines = [f"### Cache build vs cache hits (frozen hybrid head: {_recipe(b)})", "",
              "| run | head config | feature cache | job seconds | features s | head training s | test acc "
              "| f1 mean levels |", "|---|---|---|---|---|---|---|---|"]
     for r in [b, *hits]:
@@ -40,19 +52,20 @@ def cache_table(records: list[dict]) -> list[str]:
     return lines
 
 
-def budget_table(records: list[dict]) -> list[str]:
-    build = [r for r in records if r["variant"] == "cache_build"]
-    rows = [r for r in records if r["variant"] == "cache_hit_budget"]
-    if not build or not rows:
+def recipe_table(records: list[dict]) -> list[str]:
+    """The frozen head's training recipes on validation (no test scores), best first."""
+    rows = [r for r in records if r["variant"] == "head_recipe"]
+    if not rows:
         return []
-    b = build[-1]
-    lines = ["### Cache hits by the head's training budget (hidden 512, dropout 0.1, batch 256)", "",
-             "| max epochs | job seconds | head training s | job / cache-building run | test acc | f1 mean levels |",
-             "|---|---|---|---|---|---|"]
-    for r in [*sorted(rows, key=lambda r: int(r["config"]["trainer.max_epochs"]))]:
-        lines.append(f"| {r['config']['trainer.max_epochs']} | {r['seconds']:.1f} | {r['fit_seconds']:.1f} "
-                     f"| {r['seconds'] / b['seconds']:.3f} | {_pct(r, 'test/acc')} "
-                     f"| {_pct(r, 'test/f1_weighted_mean_levels')} |")
+    rows.sort(key=lambda r: -r["val_metrics"]["val/f1_weighted"])
+    lines = ["### Head recipe on cached features, chosen on validation (hidden 512, dropout 0.1, seed 0)", "",
+             "| head lr | batch | max epochs | epochs run | job seconds | val f1 weighted | val f1 mean levels |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        c = r["config"]
+        lines.append(f"| {c['optim.head_lr']} | {c['batch_size']} | {c['trainer.max_epochs']} | {r['epochs']} "
+                     f"| {r['seconds']:.1f} | {_pct(r, 'val/f1_weighted', 'val_metrics')} "
+                     f"| {_pct(r, 'val/f1_weighted_mean_levels', 'val_metrics')} |")
     return lines
 
 
@@ -65,7 +78,7 @@ def freeze_table(records: list[dict]) -> list[str]:
              "| variant | seed | batch | epochs | s / epoch | trainable params | test acc | f1 weighted | f1 macro "
              "| f1 mean levels | run seconds |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        batch = 32 if r["variant"] in ("full", "full_llrd", "partial", "partial_llrd", "frozen_bs32") else 256
+        batch = _arg(r, "batch_size", "32")
         lines.append(f"| {r['variant']} | {r['seed']} | {batch} | {r['epochs']} | {r['seconds_per_epoch']:.2f} "
                      f"| {r['params']['trainable']:,} | {_pct(r, 'test/acc')} | {_pct(r, 'test/f1_weighted')} "
                      f"| {_pct(r, 'test/f1_macro')} | {_pct(r, 'test/f1_weighted_mean_levels')} | {r['seconds']:.0f} |")
@@ -110,7 +123,7 @@ def faiss_table(records: list[dict]) -> list[str]:
 
 
 def tables(records: list[dict]) -> str:
-    parts = [cache_table(records), budget_table(records), freeze_table(records), knn_table(records),
+    parts = [recipe_table(records), cache_table(records), freeze_table(records), knn_table(records),
              faiss_table(records)]
     return "\n\n".join("\n".join(p) for p in parts if p)
 
