@@ -17,7 +17,7 @@ from prodcat.data.catalog import SPLITS, Catalog
 from prodcat.data.datamodule import SplitArrays
 from prodcat.data.labels import LabelSpace, encode_labels
 from prodcat.features.store import FeatureStore, open_store, tokenizer_sha256, weights_sha256
-from prodcat.graph.kg import build_graph, graph_entities, write_turtle
+from prodcat.graph.kg import RELATIONS, build_graph, graph_entities, write_turtle
 from prodcat.graph.linker import GraphLinker
 from prodcat.graph.rdf2vec import embed_entities
 from prodcat.graph.taxonomy import Taxonomy
@@ -48,7 +48,8 @@ class Prepared:
 def build_linker(catalog: Catalog, taxonomy: Taxonomy, graph_cfg: dict, cache_dir: str | Path,
                  out_dir: str | Path, seed: int) -> GraphLinker:
     """Knowledge graph from the taxonomy and the TRAIN split only, embedded with RDF2Vec."""
-    graph = build_graph(taxonomy, catalog.train, min_brand_count=graph_cfg.get("min_brand_count", 1))
+    graph = build_graph(taxonomy, catalog.train, min_brand_count=graph_cfg.get("min_brand_count", 1),
+                        relations=graph_cfg.get("relations", list(RELATIONS)))
     write_turtle(graph, Path(out_dir) / "knowledge_graph.ttl")  # for people: open it in any RDF tool
     vectors = embed_entities(graph, graph_entities(graph), graph_cfg["settings"], cache_dir, seed=seed)
     return GraphLinker.from_graph(taxonomy, graph, vectors)
@@ -79,10 +80,17 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
             prepared.label_vectors = build_label_vectors(labels, linker)
             prepared.label_dim = prepared.label_vectors["leaf"].shape[1]
         if uses_graph:
+            train_links = graph_cfg.get("train_links", "in_sample")
+            if train_links not in ("in_sample", "leave_one_out"):
+                raise ValueError(f"graph.train_links must be in_sample or leave_one_out, got {train_links!r}")
             for s in SPLITS:
-                g = splits[s].graph = linker.features(catalog.split(s))  # (N, 2d + 2)
-                # The last two columns flag "brand linked" and "a category name linked".
-                prepared.link_rates[s] = {"brand": float(g[:, -2].mean()), "category": float(g[:, -1].mean())}
+                # graph.train_links=leave_one_out: training rows link a seller / shop category only if another
+                # training row has it too, as unseen keys do not link on val/test (GraphLinker.features)
+                loo = s == "train" and train_links == "leave_one_out"
+                g = splits[s].graph = linker.features(catalog.split(s), leave_one_out=loo)  # (N, dim)
+                # Share of rows with each kind linked (brand, category name, and seller / shop category
+                # when the graph has them); the last two columns stay "brand", "category".
+                prepared.link_rates[s] = linker.link_rates(g)
             prepared.graph_dim = linker.dim
             log.info("graph vectors: dim %d, link rates %s", linker.dim, prepared.link_rates)
         timings["graph_s"] = time.perf_counter() - t

@@ -1,7 +1,16 @@
 """From a product to its graph vector g(x), and the label-side category matrix E.
 
 g(x) = [brand vector (d) ; mean of the vectors of the categories named in the text (d) ;
-        brand_linked, category_linked (two 0/1 flags)]                     -> dim = 2d + 2
+        one block (d) per extra entity kind ; one 0/1 flag per extra kind ;
+        brand_linked, category_linked (two 0/1 flags)]            -> dim = 2d + 2 + k (d + 1)
+
+Extra kinds (`EXTRA_KINDS`, from `prodcat.graph.kg.RELATIONS`): `seller` (the offer's URL host) and
+`shop_category` (the segments of the shop's breadcrumb), only those the graph holds at least one entity
+of (k = 0 on catalogs without them, so g(x) there is exactly the brand + category layout). An offer links
+to its seller / breadcrumb segments only when that exact key was seen in TRAINING rows (the graph is
+built from train only): an unseen host links nothing. A kind's block is the mean over the keys linked
+(a breadcrumb has several segments). The last two columns stay "brand linked" and "category linked",
+which training and the study read as `g[:, -2:]`; `link_rates(g)` names every flag column.
 
 Brand: the brand field when it names a known brand (one that has a vector, i.e. seen in train); else
 the first brand name found in the text (left to right, the longest name at a position wins). Brands
@@ -12,6 +21,8 @@ Names in GENERIC_NAMES ("Accessories", "Other"...) and one-letter names never li
 nor do words that spell a known brand ("Phone House" the brand is not the category "Phone").
 Nothing linked: that half is zeros and its flag 0, so the head learns an "unlinked" bias from the flags.
 
+Category names are matched by their label (`Taxonomy.label`: without a GS1-style numeric code
+prefix, which no title contains); node ids keep the code.
 Matching runs on word tokens (\\w+ after NFKC + casefold) through an n-gram dict, which is linear in
 the text length whatever the number of names: 24k titles take well under a second.
 """
@@ -20,6 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -28,7 +40,16 @@ import numpy as np
 import rdflib
 
 from prodcat.data.catalog import Product
-from prodcat.graph.kg import brand_labels, brand_uri, category_uri, normalize_brand
+from prodcat.graph.kg import (
+    RELATIONS,
+    brand_labels,
+    brand_uri,
+    category_uri,
+    entity_labels,
+    entity_uri,
+    normalize_brand,
+    product_keys,
+)
 from prodcat.graph.taxonomy import Taxonomy
 
 GENERIC_NAMES = frozenset(
@@ -36,7 +57,8 @@ GENERIC_NAMES = frozenset(
      "various", "parts", "supplies", "sets", "set", "new", "sale", "gifts", "unknown", "n/a", "none"}
 )
 _WORD = re.compile(r"\w+")
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: extra entity kinds (seller, shop_category); version 1 (brand only) still loads
+EXTRA_KINDS = tuple(k for k in RELATIONS if k != "brand")  # brand keeps its own text search and block
 
 
 def _tokens(text: str) -> list[str]:
@@ -85,6 +107,7 @@ class Link:
     brand: str | None  # normalised brand key, or None
     brand_source: Literal["field", "text"] | None
     categories: list[str] = field(default_factory=list)  # node ids, in order of first mention
+    entities: dict[str, list[str]] = field(default_factory=dict)  # extra kind -> keys linked (seen in train)
 
 
 class GraphLinker:
@@ -94,9 +117,11 @@ class GraphLinker:
         category_vectors: dict[str, np.ndarray],
         brand_vectors: dict[str, np.ndarray],
         brand_names: dict[str, str],
+        entity_vectors: dict[str, dict[str, np.ndarray]] | None = None,
     ):
         """`category_vectors`: node id -> (d,); `brand_vectors`: normalised brand -> (d,);
-        `brand_names`: normalised brand -> display name (the name searched for in texts)."""
+        `brand_names`: normalised brand -> display name (the name searched for in texts);
+        `entity_vectors`: extra kind -> {normalised key -> (d,)}; kinds with no key get no block."""
         self.taxonomy = taxonomy
         self.cat_ids = [n for n in taxonomy.nodes if n in category_vectors]
         if not self.cat_ids:
@@ -124,11 +149,24 @@ class GraphLinker:
                     brands.setdefault(toks, [b])
         cats: dict[tuple[str, ...], list[str]] = {}
         for n in self.cat_ids:
-            name = " ".join(taxonomy.name(n).casefold().split())
+            name = " ".join(taxonomy.label(n).casefold().split())
             toks = tuple(_singular(t) for t in _tokens(name))
             if toks and name not in GENERIC_NAMES and len("".join(toks)) > 1:
                 cats.setdefault(toks, []).append(n)
         self._brands, self._cats = _NGramIndex(brands), _NGramIndex(cats)
+
+        entity_vectors = entity_vectors or {}
+        unknown = set(entity_vectors) - set(EXTRA_KINDS)
+        if unknown:
+            raise ValueError(f"entity kinds {sorted(unknown)} unknown; expected some of {list(EXTRA_KINDS)}")
+        self.kinds = [k for k in EXTRA_KINDS if entity_vectors.get(k)]
+        self.entity_keys = {k: sorted(entity_vectors[k]) for k in self.kinds}
+        self.entity_vecs = {k: np.stack([entity_vectors[k][key] for key in self.entity_keys[k]]).astype(np.float32)
+                            for k in self.kinds}  # kind -> (n_k, d)
+        for k, v in self.entity_vecs.items():
+            if v.shape[1] != self.d:
+                raise ValueError(f"{k} vectors have dim {v.shape[1]}, categories {self.d}")
+        self._entity_row = {k: {key: i for i, key in enumerate(keys)} for k, keys in self.entity_keys.items()}
 
     @classmethod
     def from_graph(
@@ -138,11 +176,23 @@ class GraphLinker:
         cat = {n: vectors[str(category_uri(n))] for n in taxonomy.nodes if str(category_uri(n)) in vectors}
         names = brand_labels(graph)
         brand = {b: vectors[str(brand_uri(b))] for b in names if str(brand_uri(b)) in vectors}
-        return cls(taxonomy, cat, brand, {b: names[b] for b in brand})
+        extra = {k: {key: vectors[str(entity_uri(k, key))] for key in entity_labels(graph, k)
+                     if str(entity_uri(k, key)) in vectors} for k in EXTRA_KINDS}
+        return cls(taxonomy, cat, brand, {b: names[b] for b in brand}, extra)
 
     @property
     def dim(self) -> int:
-        return 2 * self.d + 2
+        return 2 * self.d + 2 + len(self.kinds) * (self.d + 1)
+
+    def flag_columns(self) -> dict[str, int]:
+        """Column of g(x) that flags each kind as linked: extra kinds first, then brand, category (last two)."""
+        k = len(self.kinds)
+        cols = {kind: (2 + k) * self.d + i for i, kind in enumerate(self.kinds)}
+        return {**cols, "brand": self.dim - 2, "category": self.dim - 1}
+
+    def link_rates(self, g: np.ndarray) -> dict[str, float]:
+        """Share of rows of a `features` matrix with each kind linked (brand, category, seller, ...)."""
+        return {kind: float(g[:, col].mean()) if len(g) else 0.0 for kind, col in self.flag_columns().items()}
 
     def link(self, product: Product) -> Link:
         key = normalize_brand(product.brand)
@@ -161,21 +211,44 @@ class GraphLinker:
         cats: list[str] = []
         for _, _, hit in self._cats.find(words):
             cats.extend(n for n in hit if n not in cats)
-        return Link(brand, source, cats)
+        entities = {k: [key for key, _ in product_keys(product, k) if key in self._entity_row[k]]
+                    for k in self.kinds}
+        return Link(brand, source, cats, {k: v for k, v in entities.items() if v})
 
-    def features(self, products: Sequence[Product]) -> np.ndarray:
-        """(N, 2d + 2) float32: [brand (d) | mean named category (d) | brand_linked | category_linked]."""
+    def features(self, products: Sequence[Product], leave_one_out: bool = False) -> np.ndarray:
+        """(N, dim) float32: [brand (d) | mean named category (d) | mean linked key per extra kind (d each) |
+        one flag per extra kind | brand_linked | category_linked].
+
+        `leave_one_out=True` is for the TRAINING rows the graph was built from (pass exactly those): a row
+        links a seller / shop category only if another training row carries it too, i.e. if it would be
+        "seen in training" without this row. In-sample, every training row's own host is in the graph
+        (100 % linked on MWPD, test 83 %), so a head never sees an unlinked row in training and fails on the
+        unlinked test rows. Brands keep in-sample linking (the Amazon results were measured with it)."""
         d = self.d
         out = np.zeros((len(products), self.dim), np.float32)
+        flags = self.flag_columns()
+        rows_with: dict[str, Counter[str]] = {k: Counter() for k in self.kinds}  # kind -> key -> training rows
+        if leave_one_out:
+            for p in products:
+                for k in self.kinds:
+                    rows_with[k].update({key for key, _ in product_keys(p, k)})
         for i, p in enumerate(products):
             link = self.link(p)
+            for j, kind in enumerate(self.kinds):
+                keys = link.entities.get(kind)
+                if keys and leave_one_out:
+                    keys = [key for key in keys if rows_with[kind][key] >= 2]
+                if keys:
+                    rows = [self._entity_row[kind][key] for key in keys]
+                    out[i, (2 + j) * d : (3 + j) * d] = self.entity_vecs[kind][rows].mean(axis=0)
+                    out[i, flags[kind]] = 1.0
             if link.brand is not None:
                 out[i, :d] = self.brand_vecs[self._brand_row[link.brand]]
-                out[i, 2 * d] = 1.0
+                out[i, flags["brand"]] = 1.0
             if link.categories:
                 rows = [self._cat_row[n] for n in link.categories]
                 out[i, d : 2 * d] = self.cat_vecs[rows].mean(axis=0)
-                out[i, 2 * d + 1] = 1.0
+                out[i, flags["category"]] = 1.0
         return out
 
     def category_matrix(self, node_ids: Sequence[str]) -> np.ndarray:
@@ -197,12 +270,14 @@ class GraphLinker:
             "brand_keys": list(self.brand_keys),
             "brand_names": [self.brand_names[b] for b in self.brand_keys],
             "brand_vectors": self.brand_vecs.tolist(),
+            "entities": {k: {"keys": list(self.entity_keys[k]), "vectors": self.entity_vecs[k].tolist()}
+                         for k in self.kinds},
         }
 
     @classmethod
     def from_state_dict(cls, state: dict) -> GraphLinker:
-        if state.get("version") != STATE_VERSION:
-            raise ValueError(f"GraphLinker state version {state.get('version')!r}, expected {STATE_VERSION}")
+        if state.get("version") not in (1, STATE_VERSION):  # 1: written before the extra kinds, none then
+            raise ValueError(f"GraphLinker state version {state.get('version')!r}, expected 1 or {STATE_VERSION}")
         tax = Taxonomy.from_edges([tuple(r) for r in state["taxonomy"]], state["taxonomy_source"])
         cat = np.asarray(state["category_vectors"], np.float32).reshape(len(state["category_ids"]), -1)
         brand = np.asarray(state["brand_vectors"], np.float32).reshape(len(state["brand_keys"]), cat.shape[1])
@@ -211,4 +286,7 @@ class GraphLinker:
             dict(zip(state["category_ids"], cat, strict=True)),
             dict(zip(state["brand_keys"], brand, strict=True)),
             dict(zip(state["brand_keys"], state["brand_names"], strict=True)),
+            {k: dict(zip(e["keys"], np.asarray(e["vectors"], np.float32).reshape(len(e["keys"]), cat.shape[1]),
+                         strict=True))
+             for k, e in state.get("entities", {}).items()},
         )

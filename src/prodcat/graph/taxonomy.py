@@ -15,13 +15,27 @@ Order: `nodes` is a pre-order walk (parents before children; roots and siblings 
 appearance), so it is stable for a given input and every parent precedes its children.
 `ancestors(n)` runs from the top level down to and INCLUDING `n` itself: `ancestors(n)[k - 1]` is the
 ancestor at level k and `ancestors(n)[-1] == n`.
+
+Names and labels: `name(n)` is the name exactly as the data gives it (it is part of the path, so it must
+match the catalog's rows); `label(n)` is the name people and texts use, without a leading numeric code:
+GS1 GPC names in MWPD come as `"65010700_Computer/Video Game Peripherals"`, and a title never contains
+the code. The code stays in the node id and in `name`; only matching and display read `label`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 SEP = " > "
+# "<code>_<name>" with a code of 4+ digits (GS1 GPC codes have 8): shorter digit runs may be real names
+# ("3_Wheelers" is unlikely, "2_in_1" less so), so they are left alone.
+_CODE_PREFIX = re.compile(r"^\d{4,}_(?=\S)")
+
+
+def strip_code(name: str) -> str:
+    """`"65010700_Computer/Video Game Peripherals"` -> `"Computer/Video Game Peripherals"`; other names unchanged."""
+    return _CODE_PREFIX.sub("", name, count=1)
 
 
 class Taxonomy:
@@ -154,6 +168,10 @@ class Taxonomy:
 
     def name(self, n: str) -> str:
         return self._name[n]
+
+    def label(self, n: str) -> str:
+        """The name without a leading numeric code (see the module docstring): what texts can contain."""
+        return strip_code(self._name[n])
 
     def parent(self, n: str) -> str | None:
         return self._parent[n]
