@@ -193,3 +193,19 @@ def test_leave_one_out_unlinks_training_keys_no_other_training_row_has():
     # "gaming" is in rows 0 and 1; "home", "pads", "nfl", "seattle seahawks", "t-shirts" in one row each
     assert loo[:, cols["shop_category"]].tolist() == [1, 1, 0]
     np.testing.assert_allclose(loo[0, 3 * linker.d : 4 * linker.d], loo[1, 3 * linker.d : 4 * linker.d])
+
+
+def test_a_served_offer_links_its_url_host_and_breadcrumb_as_in_training():
+    """The predictor's input items carry the seller (from `url`) and the breadcrumb to the linker: serving
+    must fill the blocks training filled, and an unusable url is the item's own error."""
+    from prodcat.serve.inputs import to_item
+
+    linker, _ = linker_for(TRAIN)
+    item = to_item({"text": "a pad", "url": "https://www.Shop.Example.com/p/1", "shop_category": "Gaming"})
+    assert item.error is None and item.seller == "shop.example.com"
+    same = Offer("a pad", (), seller="shop.example.com", shop_category="Gaming")
+    np.testing.assert_array_equal(linker.features([item.as_offer()]), linker.features([same]))
+    cols = linker.flag_columns()
+    assert linker.features([to_item("a pad").as_offer()])[0, [cols["seller"], cols["shop_category"]]].tolist() == [0, 0]
+    assert to_item({"text": "a pad", "url": "not a url"}).error == "url 'not a url' has no host"
+    assert to_item({"text": "a pad", "shop_category": 3}).error == "shop_category must be a string or null, got int"

@@ -1,6 +1,10 @@
 """Inputs to the predictor: plain strings, dicts (`{"text": ..., "brand": ..., "id": ...}`), or lines of
 a text or JSONL stream. A bad item (empty, not a string, invalid JSON) becomes an `Item` with an
 `error`: it gets its own error record and never fails the batch around it.
+
+Offers (MWPD-style graphs with seller and shop-category edges) may also give `"url"` (or `"seller"`, a
+host) and `"shop_category"` (the shop's breadcrumb): the graph links them as it did in training. Without
+them those parts of g(x) stay empty, as for an offer of a shop never seen in training.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from prodcat.data.mwpd import Offer, url_host
 
 Format = Literal["auto", "jsonl", "text"]
 
@@ -19,18 +25,25 @@ class Item:
     brand: str | None = None
     id: Any = None  # the caller's own id, echoed in the output record
     error: str | None = None
+    seller: str | None = None  # the offer's shop: its URL host (graphs with seller edges)
+    shop_category: str = ""  # the shop's breadcrumb (graphs with shop-category edges)
+
+    def as_offer(self) -> Offer:
+        """The row the graph linker reads (no label path: it is what is predicted)."""
+        return Offer(self.text, (), self.brand, seller=self.seller, shop_category=self.shop_category)
 
 
 def to_item(obj: Any, text_field: str = "text", brand_field: str = "brand", id_field: str = "id") -> Item:
     """An `Item` from a string, a dict or an `Item`; problems become `Item.error`, never exceptions."""
     if isinstance(obj, Item):
         return obj
-    ident, brand = None, None
+    ident, brand, offer = None, None, {}
     if isinstance(obj, dict):
         ident = obj.get(id_field)
         if text_field not in obj:
             return Item(None, id=ident, error=f"no {text_field!r} field")
         text, brand = obj[text_field], obj.get(brand_field)
+        offer = {k: obj[k] for k in ("url", "seller", "shop_category") if obj.get(k) is not None}
     else:
         text = obj
     if not isinstance(text, str):
@@ -39,7 +52,13 @@ def to_item(obj: Any, text_field: str = "text", brand_field: str = "brand", id_f
         return Item(text, id=ident, error="empty text")
     if brand is not None and not isinstance(brand, str):
         return Item(text, id=ident, error=f"brand must be a string or null, got {type(brand).__name__}")
-    return Item(text, brand or None, ident)
+    for key, value in offer.items():
+        if not isinstance(value, str):
+            return Item(text, id=ident, error=f"{key} must be a string or null, got {type(value).__name__}")
+    seller = offer.get("seller") or url_host(offer.get("url"))
+    if "url" in offer and seller is None:
+        return Item(text, id=ident, error=f"url {offer['url']!r} has no host")
+    return Item(text, brand or None, ident, seller=seller, shop_category=offer.get("shop_category", ""))
 
 
 def detect_format(name: str | None, first_line: str | None) -> Literal["jsonl", "text"]:

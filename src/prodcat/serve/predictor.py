@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 
-from prodcat.data.catalog import Product
 from prodcat.serve.assets import ServingAssets
 from prodcat.serve.backends import OnnxBackend, TorchBackend, load_module
 from prodcat.serve.inputs import Item, to_item
@@ -93,7 +92,7 @@ class Predictor:
                 whole = self.tokenizer([texts[i] for i in full], truncation=False, verbose=False)["input_ids"]
                 truncated[full] = [len(ids) > n for ids in whole]
         if self.assets.uses_graph:
-            inputs["graph"] = self.linker.features([Product(it.text, (), it.brand) for it in items])  # (B, G)
+            inputs["graph"] = self.linker.features([it.as_offer() for it in items])  # (B, G)
         return inputs, truncated
 
     def probabilities(self, inputs: Iterable) -> np.ndarray:
