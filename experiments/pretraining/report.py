@@ -10,7 +10,9 @@ import statistics
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-VARIANTS = ["tfidf_baseline", "minilm_l6", "minilm_l6_dapt", "scratch_bert"]
+VARIANTS = ["tfidf_baseline", "minilm_l6", "minilm_l6_dapt", "scratch_bert", "minilm_l6_frozen",
+            "minilm_l6_dapt_frozen"]
+MAIN = "test/f1_weighted_mean_levels"
 BEGIN, END = "<!-- tables: written by report.py -->", "<!-- end of tables -->"
 COLS = ["test/acc", "test/f1_weighted", "test/f1_macro", "test/f1_weighted_mean_levels"]
 
@@ -44,7 +46,7 @@ def downstream_table(records: list[dict]) -> str:
             rs = [r for r in runs if r["dataset"] == dataset and r["variant"] == variant]
             if not rs:
                 continue
-            how = "none (LinearSVC)" if variant == "tfidf_baseline" else f"freeze={rs[0]['freeze']}"
+            how = rs[0]["encoder"] + (f", {rs[0]['epochs']} epochs" if rs[0].get("epochs") else "")
             vals = " | ".join(_pm([r["metrics"][c] for r in rs]) for c in COLS)
             secs = statistics.fmean(r["seconds"] for r in rs)
             lines.append(f"| {dataset} | {variant} | {how} | {len(rs)} | {vals} | {secs:.0f} |")
@@ -66,6 +68,31 @@ def seeds_table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def dapt_table(records: list[dict]) -> str:
+    """DAPT minus no DAPT, per dataset and encoder use: the difference of the seed means, each seed's paired
+    difference (same seed, same data order), and the seed spread (std over seeds) of each arm."""
+    runs = [r for r in records if r.get("kind") == "downstream"]
+    lines = ["| dataset | encoder | seeds | without DAPT | with DAPT | difference of means | per seed (DAPT - without) "
+             "| larger std of the two arms | difference > larger std? |", "|---|---|---|---|---|---|---|---|---|"]
+    for dataset in sorted({r["dataset"] for r in runs}):
+        for base, how in (("minilm_l6", "fine-tuned"), ("minilm_l6_frozen", "frozen")):
+            dapt = base.replace("minilm_l6", "minilm_l6_dapt")
+            a = {r["seed"]: 100 * r["metrics"][MAIN] for r in runs if r["dataset"] == dataset and r["variant"] == base}
+            b = {r["seed"]: 100 * r["metrics"][MAIN] for r in runs if r["dataset"] == dataset and r["variant"] == dapt}
+            seeds = sorted(a.keys() & b.keys())
+            if not seeds:
+                continue
+            xa, xb = [a[s] for s in seeds], [b[s] for s in seeds]
+            diff = statistics.fmean(xb) - statistics.fmean(xa)
+            spread = max(statistics.stdev(xa), statistics.stdev(xb)) if len(seeds) > 1 else None
+            verdict = "-" if spread is None else ("yes" if abs(diff) > spread else "no")
+            lines.append(f"| {dataset} | {how} | {', '.join(map(str, seeds))} | {statistics.fmean(xa):.2f} | "
+                         f"{statistics.fmean(xb):.2f} | {diff:+.2f} | "
+                         f"{', '.join(f'{b[s] - a[s]:+.2f}' for s in seeds)} | "
+                         f"{'-' if spread is None else f'{spread:.2f}'} | {verdict} |")
+    return "\n".join(lines)
+
+
 def plot(records: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -73,6 +100,8 @@ def plot(records: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     pre = [r for r in records if r.get("kind") == "pretraining"]
+    if not pre:
+        return
     datasets = sorted({r["dataset"] for r in pre})
     fig, axes = plt.subplots(1, len(datasets), figsize=(6 * len(datasets), 4), squeeze=False)
     for ax, dataset in zip(axes[0], datasets, strict=True):
@@ -91,10 +120,11 @@ def plot(records: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(records: list[dict], folder: Path) -> None:
+def write_report(records: list[dict], folder: Path, verbose: bool = True) -> None:
     text = ("## Pretraining budget\n\n" + budget_table(records) + "\n\n## Downstream (test split, mean ± std over "
             "seeds, %)\n\n" + downstream_table(records) + "\n\n### test/f1_weighted_mean_levels per seed (%)\n\n"
-            + seeds_table(records) + "\n\nRun time of all runs (the sum of each run's `total_s`, lock waits excluded): "
+            + seeds_table(records) + "\n\n### DAPT's effect on test/f1_weighted_mean_levels (points)\n\n"
+            + dapt_table(records) + "\n\nRun time of all runs (the sum of each run's `total_s`, lock waits excluded): "
             f"{sum(r['seconds'] for r in records) / 60:.1f} min.\n")
     (folder / "results.md").write_text(text)
     readme = folder / "README.md"  # the README shows the same tables between these markers
@@ -102,7 +132,8 @@ def write_report(records: list[dict], folder: Path) -> None:
         head, rest = readme.read_text().split(BEGIN, 1)
         readme.write_text(head + BEGIN + "\n" + text + rest[rest.index(END):])
     plot(records, folder / "mlm_loss.png")
-    print(text)
+    if verbose:
+        print(text)
 
 
 if __name__ == "__main__":
