@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import fcntl
 import json
 import os
 import platform
@@ -34,10 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
+from prodcat.cache import locked
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 RUNS = ROOT / "outputs" / "distillation"
-LOCK = "/tmp/prodcat_cpu.lock"
+LOCK = Path("/tmp/prodcat_cpu.lock")  # the machine-wide lock of heavy jobs (`flock /tmp/prodcat_cpu.lock <cmd>`)
 PY = sys.executable
 os.environ.setdefault("PROJECT_ROOT", str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -135,8 +136,7 @@ def train_missing(jobs: list[Job], per_lock: int = 1, after=None) -> None:
     todo = [j for j in jobs if not j.done()]
     groups = [todo[i : i + per_lock] for i in range(0, len(todo), per_lock)] or ([[]] if after else [])
     for group in groups:
-        with open(LOCK, "a") as lock:  # no other heavy job of the shared machine runs meanwhile
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with locked(LOCK):  # no other heavy job of the shared machine runs meanwhile
             if after is not None:
                 after()
             for job in group:

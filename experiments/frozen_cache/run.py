@@ -22,9 +22,7 @@ other python processes it saw.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import platform
@@ -34,10 +32,12 @@ import sys
 import time
 from pathlib import Path
 
+from prodcat.cache import locked
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 OUT = ROOT / "outputs" / "frozen_cache"
-LOCK = "/tmp/prodcat_cpu.lock"
+LOCK = Path("/tmp/prodcat_cpu.lock")  # the machine-wide lock of heavy jobs (`flock /tmp/prodcat_cpu.lock <cmd>`)
 MWPD_ROWS = {"train": 10012, "val": 3000, "test": 3104}  # data=mwpd (3 test rows of unseen classes dropped)
 METRICS = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/lvl1/f1_weighted",
            "test/lvl2/f1_weighted", "test/lvl3/f1_weighted", "test/f1_weighted_mean_levels"]
@@ -105,17 +105,6 @@ def wait_quiet(max_wait_s: float = 600.0) -> dict:
         print(f"   waiting for a quiet machine: load {load1():.2f}, others {other_processes()}", flush=True)
         time.sleep(10)
     return {"load_before": load1(), "others_before": other_processes(), "waited_s": round(time.time() - start)}
-
-
-@contextlib.contextmanager
-def cpu_lock():
-    """The shared machine's CPU lock, held for the whole study: no other heavy job starts meanwhile."""
-    with open(LOCK, "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def train(args: list[str], run_dir: Path, multirun: bool = False, cold: bool = False) -> tuple[float, dict]:
@@ -255,7 +244,7 @@ def main() -> None:
     a = parser.parse_args()
     out = HERE / "results.json"
     records = json.loads(out.read_text()) if a.append and out.exists() else []
-    with cpu_lock():
+    with locked(LOCK):
         records = run_parts(a.parts, a.tuned, records, out)
     from tables import tables  # noqa: PLC0415  (the sibling module, run as a script)
 

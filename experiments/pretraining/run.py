@@ -19,9 +19,7 @@ After every group results.json, results.md, the README tables and mlm_loss.png a
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import platform
@@ -29,10 +27,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from prodcat.cache import locked
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 OUT = ROOT / "outputs" / "pretraining"
-LOCK = "/tmp/prodcat_cpu.lock"
+LOCK = Path("/tmp/prodcat_cpu.lock")  # the machine-wide lock of heavy jobs (`flock /tmp/prodcat_cpu.lock <cmd>`)
 METRICS = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/f1_weighted_mean_levels"]
 
 # The budgets (the README quotes them from results.json, not from here).
@@ -99,17 +99,6 @@ def machine() -> str:
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return f"{os.cpu_count()}-core CPU ({platform.machine()}), {gpu}, torch {torch.__version__}"
-
-
-@contextlib.contextmanager
-def cpu_lock():
-    """The machine-wide lock for heavy jobs (flock(2) on the file `flock /tmp/prodcat_cpu.lock` uses)."""
-    with open(LOCK, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def run_dir(dataset: str, name: str, seed: int | None) -> Path:
@@ -202,7 +191,7 @@ def main() -> None:
         todo = [s for s in group if not finished(s)]
         if not todo:
             continue
-        with cpu_lock():
+        with locked(LOCK):
             ran = [run(*step, deadline=deadline) for step in todo if not finished(step)]
         records = [r for r in (record(*s) for s in steps) if r is not None]
         (HERE / "results.json").write_text(json.dumps(records, indent=1) + "\n")  # keep what finished

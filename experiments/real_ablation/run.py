@@ -21,9 +21,7 @@ underfits, and the comparison must not credit the graph with the bigger head (`t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import fcntl
 import itertools
 import json
 import os
@@ -36,8 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-LOCK = "/tmp/prodcat_cpu.lock"
+from prodcat.cache import locked
+
+LOCK = Path("/tmp/prodcat_cpu.lock")  # the machine-wide lock of heavy jobs (`flock /tmp/prodcat_cpu.lock <cmd>`)
 FAILED: list[str] = []
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 OUT = ROOT / "outputs" / "real_ablation"
@@ -143,24 +144,12 @@ def command(overrides: list[str]) -> str:
     return "python train.py " + " ".join(overrides)
 
 
-@contextlib.contextmanager
-def cpu_lock():
-    """The machine's shared CPU lock (the same one as `flock /tmp/prodcat_cpu.lock <cmd>`), taken per group of
-    a few short runs: other engineers' jobs run between our groups, never beside them."""
-    with open(LOCK, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def run_groups(jobs: list[tuple[Path, list[str]]], key, force: bool) -> None:
     """Run `jobs` ((folder, overrides)), one CPU-lock hold per group of consecutive jobs with the same key
     (waiting for the lock once per group, not once per run, on a machine where others queue for it too)."""
     todo = [(f, ov) for f, ov in jobs if force or not (f / "metrics.json").is_file()]
     for _, group in itertools.groupby(todo, key=lambda job: key(job[0])):
-        with cpu_lock():
+        with locked(LOCK):
             for folder, overrides in group:
                 execute(folder, overrides, force)
 

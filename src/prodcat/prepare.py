@@ -80,7 +80,7 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
             prepared.label_vectors = build_label_vectors(labels, linker)
             prepared.label_dim = prepared.label_vectors["leaf"].shape[1]
         if uses_graph:
-            train_links = graph_cfg.get("train_links", "in_sample")
+            train_links = graph_cfg.get("train_links", "leave_one_out")  # conf/graph/rdf2vec.yaml
             if train_links not in ("in_sample", "leave_one_out"):
                 raise ValueError(f"graph.train_links must be in_sample or leave_one_out, got {train_links!r}")
             for s in SPLITS:
