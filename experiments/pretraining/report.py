@@ -46,7 +46,8 @@ def downstream_table(records: list[dict]) -> str:
             rs = [r for r in runs if r["dataset"] == dataset and r["variant"] == variant]
             if not rs:
                 continue
-            how = rs[0]["encoder"] + (f", {rs[0]['epochs']} epochs" if rs[0].get("epochs") else "")
+            epochs = rs[0].get("epochs")
+            how = rs[0]["encoder"] + (f", {epochs} epoch{'s' if epochs != 1 else ''}" if epochs else "")
             vals = " | ".join(_pm([r["metrics"][c] for r in rs]) for c in COLS)
             secs = statistics.fmean(r["seconds"] for r in rs)
             lines.append(f"| {dataset} | {variant} | {how} | {len(rs)} | {vals} | {secs:.0f} |")
