@@ -50,9 +50,9 @@ PRETRAIN = {
 }
 # Downstream recipes. FINETUNE is the repository's fine-tuned hybrid teacher (experiments/distillation) cut to one
 # epoch so that 3 seeds of both arms on both datasets fit one session on a 2-core AVX2 machine (2 epochs took
-# ~12 min a run there): every encoder weight trains, batch 32, the default rates (encoder 8e-5, head 1e-3). The study's first
-# runs linked MWPD training rows to their seller / breadcrumb in-sample (the default then; now leave_one_out,
-# see experiments/real_ablation): kept for every seed, so the arms stay comparable (no effect on Amazon).
+# ~12 min a run there): every encoder weight trains, batch 32, the default rates (encoder 8e-5, head 1e-3).
+# The study's first runs linked MWPD training rows to their seller / breadcrumb in-sample (the default then; now
+# leave_one_out, see experiments/real_ablation): kept for every seed, so the arms stay comparable (no effect on Amazon).
 GRAPH = "graph.train_links=in_sample"
 FINETUNE = ["+experiment=hybrid", "backbone=minilm_l6", "freeze=full", "trainer.max_epochs=1", "batch_size=32", GRAPH]
 FROZEN = ["+experiment=hybrid", "backbone=minilm_l6", "freeze=frozen", "trainer.max_epochs=20", "batch_size=256",
@@ -89,7 +89,8 @@ def plan(datasets: list[str], seeds: list[int]) -> list[list[tuple[str, str, int
     return groups
 
 
-# Rough minutes a run takes on the 2-core AVX2 machine (MWPD; Amazon toys is faster) (used only to not start a run that would end past --deadline).
+# Rough minutes a run takes on the 2-core AVX2 machine (MWPD; Amazon toys is faster), used only to not start a
+# run that would end past --deadline.
 MINUTES = {"pretrain_minilm_l6_dapt": 10, "pretrain_scratch_bert": 6, "minilm_l6": 8, "minilm_l6_dapt": 8,
            "scratch_bert": 5, "tfidf_baseline": 1, "minilm_l6_frozen": 1, "minilm_l6_dapt_frozen": 2}
 
