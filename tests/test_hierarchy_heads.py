@@ -90,6 +90,27 @@ def test_label_graph_head_scores_classes_through_their_vectors():
         LabelGraphHead(16, 0, 4, label_dim=6, label_vectors=torch.zeros(3, 6))
 
 
+def test_label_graph_class_residual_separates_classes_with_the_same_graph_vector():
+    """Two classes with one graph vector: the pure scorer cannot rank them differently for any input (their
+    scores differ by the bias alone); with class_residual it learns to, from examples of each."""
+    torch.manual_seed(0)
+    e = torch.randn(2, 6).repeat(2, 1)  # classes 0 and 2 share a vector, as do 1 and 3
+    x = torch.randn(64, 16)
+    y = (x[:, 0] > 0).long() * 2  # class 0 or 2, decided by the text
+    accuracy = {}
+    for residual in (False, True):
+        head = LabelGraphHead(16, 0, 4, label_dim=6, hidden=32, rank=8, dropout=0.0, class_residual=residual,
+                              label_vectors=e)
+        opt = torch.optim.Adam(head.parameters(), lr=1e-2)
+        for _ in range(200):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(head(x, None), y).backward()
+            opt.step()
+        accuracy[residual] = (head(x, None).argmax(1) == y).float().mean().item()
+    assert accuracy[False] <= 0.75  # one of the two wins everywhere: the majority class at best
+    assert accuracy[True] >= 0.95
+
+
 def _module(head: dict, **kwargs) -> ProductClassifier:
     return ProductClassifier(labels=_labels().to_dict(), backbone=TINY_BACKBONE, head=head, optim=OPTIM,
                              graph_dim=8, vocab_size=60, freeze={"strategy": "frozen"}, **kwargs)

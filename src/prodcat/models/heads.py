@@ -86,14 +86,19 @@ class LabelGraphHead(nn.Module):
         s(h, c) = <phi(h), psi(e_c)> / sqrt(k) + b_c          phi: MLP on h, psi: MLP on e_c, both -> k
 
     e_c is `prodcat.models.hierarchy.path_vectors`: the RDF2Vec vectors of c's ancestors and of c,
-    concatenated. There is no free weight vector per class (only a bias, the class prior): every class
-    is a function of its graph vector, so classes close in the graph get close scores and a class with
-    few rows borrows from its neighbours.
+    concatenated. By default there is no free weight vector per class (only a bias, the class prior):
+    every class is a function of its graph vector, so classes close in the graph get close scores and a
+    class with few rows borrows from its neighbours.
 
     Why a bilinear (two-tower) scorer rather than an MLP over [h ; e_c]: it is the same family (a
     concat-MLP's first layer is W_h h + W_e e_c), but scores every class with one (B, k) x (k, C)
     product, where the concat MLP builds a (B, C, hidden) tensor, C times the memory and compute
     (281 classes on MWPD, 5,595 on the Google taxonomy); and psi(E) does not depend on the batch.
+
+    `class_residual=True` adds a free vector r_c per class: s = <phi(h), psi(e_c) + r_c> / sqrt(k) + b_c.
+    r_c starts at zero (training begins from the pure graph scorer) and weight decay pulls it back there.
+    RDF2Vec gives sibling leaves almost the same e_c (their walks all pass through the parent), so the
+    pure scorer can tell the branch but hardly the leaf; r_c lets siblings differ where the data says so.
 
     E is a buffer: it is saved in the checkpoint's state_dict, so prediction and export need nothing
     else (the head does not read g(x) at inference). `label_vectors=None` builds zeros of the right
@@ -103,7 +108,7 @@ class LabelGraphHead(nn.Module):
     uses_text, uses_graph, uses_label_vectors = True, False, True
 
     def __init__(self, text_dim: int, graph_dim: int, num_labels: int, label_dim: int = 0, hidden: int = 512,
-                 rank: int = 256, dropout: float = 0.1, label_vectors=None):
+                 rank: int = 256, dropout: float = 0.1, class_residual: bool = False, label_vectors=None):
         super().__init__()
         if label_dim <= 0:
             raise ValueError("head=label_graph needs the category vectors of the graph (label_dim > 0); "
@@ -118,11 +123,14 @@ class LabelGraphHead(nn.Module):
         self.text_proj = nn.Sequential(nn.LayerNorm(text_dim), _mlp(text_dim, hidden, rank, dropout))
         self.label_proj = nn.Sequential(nn.LayerNorm(label_dim), _mlp(label_dim, hidden, rank, 0.0))
         self.bias = nn.Parameter(torch.zeros(num_labels))
+        self.residual = nn.Parameter(torch.zeros(num_labels, rank)) if class_residual else None
         self.scale = rank ** -0.5
 
     def forward(self, h: torch.Tensor | None, g: torch.Tensor | None) -> torch.Tensor:
         q = self.text_proj(h)  # (B, k)
         k = self.label_proj(self.label_vectors)  # (C, k)
+        if self.residual is not None:
+            k = k + self.residual
         return q @ k.T * self.scale + self.bias  # (B, C)
 
 
