@@ -11,7 +11,7 @@ every row that way, not of fine-tuning. The head's learning rate of each (datase
 on VALIDATION only (`select`: seed 0, test=false, head_lr in SELECT_LRS), then every seed runs with it.
 Text-only rows use the `mlp` head (the hybrid's MLP without g(x)): on frozen features a linear probe
 underfits, and the comparison must not credit the graph with the bigger head (`text_only_linear` shows it).
-`--finetune` adds single-seed fine-tuned (freeze=full, 2 epochs) text_only and hybrid rows on MWPD.
+`--finetune` adds single-seed fine-tuned (freeze=full, 2 epochs) text_only, hybrid_tree and hybrid rows on MWPD.
 
     .venv/bin/python experiments/real_ablation/run.py                    # every frozen row, 3 seeds
     .venv/bin/python experiments/real_ablation/run.py --finetune         # + the fine-tuned MWPD rows
@@ -68,20 +68,30 @@ NEURAL = {
     # the full graph, training rows linked leave-one-out (a host / breadcrumb segment only another training
     # row has): training then sees unlinked rows as val/test do (prodcat.graph.linker.GraphLinker.features)
     "hybrid_loo": ["+experiment=hybrid", "graph.train_links=leave_one_out"],
+    # the other graph rows with leave-one-out linking (now the default), and label_graph with a free vector
+    # per class beside the graph's (siblings' RDF2Vec vectors are near-identical: the sibling table)
+    "graph_only_loo": ["+experiment=graph_only"],
+    "label_graph_loo": ["+experiment=label_graph"],
+    "hierarchical_loo": ["+experiment=hierarchical"],
+    "label_graph_residual": ["+experiment=label_graph", "head.class_residual=true"],
 }
 ONLY_ON = {"text_brand": ("amazon_toys",), "tfidf_baseline_trainval": ("mwpd",), "tfidf_text_brand": ("amazon_toys",),
-           "hybrid_tree": ("mwpd",), "text_offer": ("mwpd",), "hybrid_loo": ("mwpd",), "tfidf_offer_text": ("mwpd",)}
+           "hybrid_tree": ("mwpd",), "text_offer": ("mwpd",), "hybrid_loo": ("mwpd",), "tfidf_offer_text": ("mwpd",),
+           "graph_only_loo": ("mwpd",), "label_graph_loo": ("mwpd",), "hierarchical_loo": ("mwpd",)}
 TFIDF = {
     "tfidf_baseline": ["+experiment=tfidf_baseline"],
     "tfidf_baseline_trainval": ["+experiment=tfidf_baseline", "data.catalog.train_on=trainval"],
     "tfidf_text_brand": ["+experiment=tfidf_baseline", "+data.brand_in_text=true"],
     "tfidf_offer_text": ["+experiment=tfidf_baseline", f"data.catalog.text_fields={OFFER_TEXT}"],
 }
-FINETUNED = {"text_only_finetuned": ["+experiment=text_only", *FINETUNE],
+# text_only fine-tunes with the hybrid's MLP head (as its frozen row), so the pair differs by g(x) alone
+FINETUNED = {"text_only_finetuned": ["+experiment=text_only", "head=mlp", *FINETUNE],
+             "hybrid_tree_finetuned": ["+experiment=hybrid", "graph.relations=[brand]", *FINETUNE],
              "hybrid_finetuned": ["+experiment=hybrid", *FINETUNE]}
 ORDER = ["tfidf_baseline", "tfidf_baseline_trainval", "tfidf_text_brand", "tfidf_offer_text", "text_only_linear",
-         "text_only", "text_brand", "text_offer", "graph_only", "hybrid_tree",
-         "hybrid", "hybrid_loo", "label_graph", "hierarchical", "text_only_finetuned", "hybrid_finetuned"]
+         "text_only", "text_brand", "text_offer", "graph_only", "graph_only_loo", "hybrid_tree",
+         "hybrid", "hybrid_loo", "label_graph", "label_graph_loo", "label_graph_residual", "hierarchical",
+         "hierarchical_loo", "text_only_finetuned", "hybrid_tree_finetuned", "hybrid_finetuned"]
 
 
 def select_plan() -> list[tuple[str, str, str, list[str]]]:
@@ -394,9 +404,11 @@ def error_moves(seeds: list[int]) -> str:
     (brand / category name / nothing), and by how rare the true class is in training."""
     out = []
     for ds in DATASETS:
-        variants = ["text_only", *(["text_brand"] if ds == "amazon_toys" else ["text_offer"]), "graph_only",
-                    *(["hybrid_tree"] if ds == "mwpd" else []), "hybrid", *(["hybrid_loo"] if ds == "mwpd" else []),
-                    "label_graph", "hierarchical"]
+        mwpd = ds == "mwpd"
+        variants = ["text_only", *(["text_brand"] if not mwpd else ["text_offer"]), "graph_only",
+                    *(["hybrid_tree"] if mwpd else []), "hybrid", *(["hybrid_loo"] if mwpd else []),
+                    "label_graph", *(["label_graph_loo"] if mwpd else []), "label_graph_residual", "hierarchical",
+                    *(["hierarchical_loo"] if mwpd else [])]
         per = {v: [p for s in seeds if (p := _preds(ds, v, s)) is not None] for v in variants}
         hyb = per["hybrid"]
         if not hyb or not per["text_only"]:
@@ -432,10 +444,11 @@ def error_moves(seeds: list[int]) -> str:
             ([("hybrid_tree", "hybrid")] if per.get("hybrid_tree") else []) + \
             ([("hybrid", "hybrid_loo"), ("text_only", "hybrid_loo")] if per.get("hybrid_loo") else []) + \
             ([("text_offer", "hybrid_loo")] if per.get("hybrid_loo") and per.get("text_offer") else []) + \
-            [("text_only", "label_graph"), ("hybrid", "hierarchical")]
+            [("text_only", "label_graph"), ("label_graph", "label_graph_residual"), ("hybrid", "hierarchical"),
+             ("hybrid_loo", "hierarchical_loo")]
         lines += ["", "| from -> to | rows fixed | rows broken | net (mean over seeds) |", "|---|---|---|---|"]
         for a, b in pairs:
-            if not per[a] or not per[b]:
+            if not per.get(a) or not per.get(b):  # a pair whose variant this dataset has no runs of
                 continue
             fixed = [int(((pa["pred"] != pa["target"]) & (pb["pred"] == pb["target"])).sum())
                      for pa, pb in zip(per[a], per[b], strict=False)]
@@ -461,10 +474,12 @@ def write_readme_tables(text: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--finetune", action="store_true", help="add fine-tuned text_only/hybrid on MWPD (seed 0)")
+    ap.add_argument("--finetune", action="store_true", help="add fine-tuned text_only/hybrid_tree/hybrid on MWPD (seed 0)")
     ap.add_argument("--only", nargs="+", default=None, help="variants to run (default: all)")
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS), help="datasets to run (default: all)")
     ap.add_argument("--force", action="store_true", help="rerun runs whose metrics.json exists")
+    ap.add_argument("--keep-selection", action="store_true",
+                    help="reuse the head_lr of selection.json; run the validation-only lr runs of new variants only")
     ap.add_argument("--report-only", action="store_true")
     args = ap.parse_args()
     # fine-tuned rows already run stay in the tables of later invocations
@@ -475,9 +490,10 @@ def main() -> None:
         def wanted(ds: str, variant: str) -> bool:
             return ds in args.datasets and (args.only is None or variant in args.only)
 
+        kept = {(e["dataset"], e["variant"]) for e in _earlier("selection.json")} if args.keep_selection else set()
         # one lock hold per dataset and phase (a few minutes, like one fine-tuning run of the other studies)
-        run_groups([(OUT / "select" / ds / v / f"lr{lr}", ov) for ds, v, lr, ov in select_plan() if wanted(ds, v)],
-                   key=lambda folder: folder.parents[1], force=args.force)
+        run_groups([(OUT / "select" / ds / v / f"lr{lr}", ov) for ds, v, lr, ov in select_plan()
+                    if wanted(ds, v) and (ds, v) not in kept], key=lambda folder: folder.parents[1], force=args.force)
         runs = plan(args.seeds, finetune)
         jobs = [(run_dir(ds, v, seed), ov) for ds, v, seed, ov in runs if wanted(ds, v)]  # grouped by dataset
         run_groups(jobs, key=lambda folder: folder.parents[1], force=args.force)
