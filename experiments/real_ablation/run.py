@@ -474,7 +474,7 @@ def write_readme_tables(text: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--finetune", action="store_true", help="add fine-tuned text_only/hybrid_tree/hybrid on MWPD (seed 0)")
+    ap.add_argument("--finetune", action="store_true", help="add the fine-tuned MWPD rows (seed 0)")
     ap.add_argument("--only", nargs="+", default=None, help="variants to run (default: all)")
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS), help="datasets to run (default: all)")
     ap.add_argument("--force", action="store_true", help="rerun runs whose metrics.json exists")
