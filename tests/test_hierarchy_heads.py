@@ -161,7 +161,7 @@ def test_brand_in_text_appends_the_brand_and_refuses_a_catalog_without_brands():
 
 def test_label_graph_hierarchical_end_to_end_checkpoint_and_predictor(tmp_path, fast_overrides):
     cfg = compose(["+experiment=label_graph", "hierarchy.enabled=true", "hierarchy.level_weights=0.5",
-                   *fast_overrides], tmp_path)
+                   "head.class_residual=true", *fast_overrides], tmp_path)
     metrics, objects = train(cfg)
     run = Path(cfg.paths.output_dir)
     written = json.loads((run / "metrics.json").read_text())
@@ -175,6 +175,7 @@ def test_label_graph_hierarchical_end_to_end_checkpoint_and_predictor(tmp_path, 
     saved = np.load(run / "test_predictions.npz")
     restored = ProductClassifier.load_from_checkpoint(metrics["best_checkpoint"], map_location="cpu").eval()
     torch.testing.assert_close(restored.head.label_vectors, torch.as_tensor(prepared.label_vectors["leaf"]))
+    assert restored.head.residual is not None and restored.head.residual.abs().sum() > 0  # trained, restored
     torch.testing.assert_close(restored.level_heads[0].label_vectors,
                                torch.as_tensor(prepared.label_vectors["levels"][0]))
     top_of = torch.as_tensor(prepared.labels.level_ids[0])
