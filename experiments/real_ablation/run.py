@@ -11,7 +11,8 @@ every row that way, not of fine-tuning. The head's learning rate of each (datase
 on VALIDATION only (`select`: seed 0, test=false, head_lr in SELECT_LRS), then every seed runs with it.
 Text-only rows use the `mlp` head (the hybrid's MLP without g(x)): on frozen features a linear probe
 underfits, and the comparison must not credit the graph with the bigger head (`text_only_linear` shows it).
-`--finetune` adds single-seed fine-tuned (freeze=full, 2 epochs) text_only, hybrid_tree and hybrid rows on MWPD.
+`--finetune` adds fine-tuned (freeze=full, 2 epochs) text_only, hybrid_tree and hybrid rows on MWPD (8-9 CPU
+minutes a run: narrow them with --only and --seeds).
 
     .venv/bin/python experiments/real_ablation/run.py                    # every frozen row, 3 seeds
     .venv/bin/python experiments/real_ablation/run.py --finetune         # + the fine-tuned MWPD rows
@@ -142,7 +143,7 @@ def plan(seeds: list[int], finetune: bool) -> list[tuple[str, str, int, list[str
                     lr = chosen[(ds, variant)]["head_lr"]
                     runs.append((ds, variant, seed, [*ov, f"data={ds}", *FROZEN, f"optim.head_lr={lr}"]))
     if finetune:
-        runs += [("mwpd", v, 0, [*ov, "data=mwpd"]) for v, ov in FINETUNED.items()]
+        runs += [("mwpd", v, seed, [*ov, "data=mwpd"]) for seed in seeds for v, ov in FINETUNED.items()]
     return [(ds, v, s, [*ov, *COMMON, f"seed={s}"]) for ds, v, s, ov in runs]
 
 
@@ -474,7 +475,7 @@ def write_readme_tables(text: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--finetune", action="store_true", help="add the fine-tuned MWPD rows (seed 0)")
+    ap.add_argument("--finetune", action="store_true", help="add the fine-tuned MWPD rows")
     ap.add_argument("--only", nargs="+", default=None, help="variants to run (default: all)")
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS), help="datasets to run (default: all)")
     ap.add_argument("--force", action="store_true", help="rerun runs whose metrics.json exists")
