@@ -69,8 +69,9 @@ NEURAL = {
     # the full graph, training rows linked leave-one-out (a host / breadcrumb segment only another training
     # row has): training then sees unlinked rows as val/test do (prodcat.graph.linker.GraphLinker.features)
     "hybrid_loo": ["+experiment=hybrid", "graph.train_links=leave_one_out"],
-    # the other graph rows with leave-one-out linking (now the default), and label_graph with a free vector
-    # per class beside the graph's (siblings' RDF2Vec vectors are near-identical: the sibling table)
+    # the other graph rows with leave-one-out linking (now the default; label_graph does not read g(x), so its
+    # _loo row differs from label_graph only by its own head_lr choice), and label_graph with a free vector per
+    # class beside the graph's (siblings' RDF2Vec vectors are near-identical: the sibling table)
     "graph_only_loo": ["+experiment=graph_only"],
     "label_graph_loo": ["+experiment=label_graph"],
     "hierarchical_loo": ["+experiment=hierarchical"],
