@@ -121,8 +121,8 @@ def pooled_dim(encoder: torch.nn.Module, cfg: dict) -> int:
     return hidden * (int(cfg.get("pooling_layers", 4)) if cfg.get("pooling") == "cls_last_k" else 1)
 
 
-def resolve_max_length(cfg: dict, tokenizer, train_texts: Sequence[str], quantile: float = 0.95) -> int:
-    """`max_length` from the config, or for `auto` the 95th percentile of the training texts' token counts
+def resolve_max_length(cfg: dict, tokenizer, train_texts: Sequence[str], quantile: float = 0.99) -> int:
+    """`max_length` from the config, or for `auto` the 99th percentile of the training texts' token counts
     (special tokens included), capped by the tokenizer's limit: short titles are not padded to 512."""
     if cfg.get("max_length", "auto") != "auto":
         return int(cfg["max_length"])
