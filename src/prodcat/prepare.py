@@ -16,6 +16,7 @@ import torch
 from prodcat.data.catalog import SPLITS, Catalog
 from prodcat.data.datamodule import SplitArrays
 from prodcat.data.labels import LabelSpace, encode_labels
+from prodcat.features.lexical import fit_lexical
 from prodcat.features.store import FeatureStore, open_store, tokenizer_sha256, weights_sha256
 from prodcat.graph.kg import RELATIONS, build_graph, graph_entities, write_turtle
 from prodcat.graph.linker import GraphLinker
@@ -43,6 +44,8 @@ class Prepared:
     # head=label_graph: the categories' graph vectors {"leaf": (C, D), "levels": [(n_l, D), ...]}
     label_vectors: dict | None = None
     label_dim: int = 0
+    # lexical=tfidf: {"featurizer": its state_dict (vocabularies, idf), "model": LexicalModel (W, b, T)}
+    lexical: dict | None = None
 
 
 def build_linker(catalog: Catalog, taxonomy: Taxonomy, graph_cfg: dict, cache_dir: str | Path,
@@ -57,10 +60,11 @@ def build_linker(catalog: Catalog, taxonomy: Taxonomy, graph_cfg: dict, cache_di
 
 def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text: bool, uses_graph: bool,
             cache_dir: str | Path, out_dir: str | Path, seed: int, skip_invalid: bool,
-            tokenize: bool = True, label_vectors: bool = False) -> Prepared:
+            tokenize: bool = True, label_vectors: bool = False, lexical_cfg: dict | None = None) -> Prepared:
     """`tokenize=False` (frozen encoder): load the tokenizer but keep no token ids; the text features
     come from `add_text_features` instead. `label_vectors=True` (head=label_graph): build the graph
-    even when the head does not read g(x), for the categories' own vectors."""
+    even when the head does not read g(x), for the categories' own vectors. `lexical_cfg` with
+    `enabled: true`: the stacked TF-IDF view's scores for every split (`prodcat.features.lexical`)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
     taxonomy = Taxonomy.from_paths([p.path for p in catalog.train], source=f"{catalog.name}:train")
@@ -95,6 +99,11 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
             log.info("graph vectors: dim %d, link rates %s", linker.dim, prepared.link_rates)
         timings["graph_s"] = time.perf_counter() - t
 
+    if lexical_cfg and lexical_cfg.get("enabled"):
+        t = time.perf_counter()
+        add_lexical_scores(prepared, catalog, lexical_cfg, seed)
+        timings["lexical_s"] = time.perf_counter() - t
+
     if uses_text:
         t = time.perf_counter()
         tok = load_tokenizer(backbone_cfg, [p.text for p in catalog.train], cache_dir, catalog.fingerprint())
@@ -106,6 +115,18 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
         timings["tokenize_s"] = time.perf_counter() - t
     prepared.timings = timings
     return prepared
+
+
+def add_lexical_scores(prepared: Prepared, catalog: Catalog, cfg: dict, seed: int) -> None:
+    """Fit the lexical view on the training rows; training rows carry their out-of-fold scores, validation
+    and test rows the scores of the model fit on all training rows (as a query at inference)."""
+    splits = prepared.splits
+    featurizer, model, oof = fit_lexical([p.text for p in catalog.train], splits["train"].labels,
+                                         len(prepared.labels), cfg, seed)
+    splits["train"].lexical = oof
+    for s in ("val", "test"):
+        splits[s].lexical = model.decision(featurizer.transform([p.text for p in catalog.split(s)]))
+    prepared.lexical = {"featurizer": featurizer.state_dict(), "model": model}
 
 
 @torch.inference_mode()

@@ -80,7 +80,7 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
             catalog, backbone_cfg=_plain(cfg.backbone), graph_cfg=_plain(cfg.graph),
             uses_text=head_cls.uses_text, uses_graph=head_cls.uses_graph, cache_dir=cfg.paths.cache_dir,
             out_dir=out_dir, seed=cfg.seed, skip_invalid=cfg.data.skip_invalid, tokenize=not frozen,
-            label_vectors=head_cls.uses_label_vectors,
+            label_vectors=head_cls.uses_label_vectors, lexical_cfg=_plain(cfg.lexical),
         )
         if resume_from:  # before any expensive step: a checkpoint of other classes cannot continue here
             check_label_space(resume_from, prepared.labels)
@@ -89,7 +89,7 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
             labels=prepared.labels.to_dict(), backbone=backbone, head=_plain(cfg.head),
             optim=_plain(cfg.optim), graph_dim=prepared.graph_dim, vocab_size=prepared.vocab_size, seed=cfg.seed,
             freeze=freeze, label_dim=prepared.label_dim, hierarchy=_plain(cfg.get("hierarchy")),
-            label_vectors=prepared.label_vectors,
+            label_vectors=prepared.label_vectors, **_lexical_args(prepared),
         )
         if frozen:  # the module's own encoder computes (or finds cached) the features it will never rerun
             t = time.perf_counter()
@@ -102,6 +102,8 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
                                        cfg.eval_batch_size, cfg.num_workers, seed=cfg.seed)
         if prepared.linker is not None:
             model.assets["linker"] = prepared.linker.state_dict()
+        if prepared.lexical is not None:  # the n-gram vocabularies and idf: the predictor's featurizer
+            model.assets["lexical"] = prepared.lexical["featurizer"]
         if prepared.tokenizer is not None:
             model.assets["tokenizer_files"] = _tokenizer_files(prepared.tokenizer, out_dir)
 
@@ -179,6 +181,14 @@ def _resolved_backbone(cfg: DictConfig, prepared: Prepared) -> dict:
     if prepared.max_length:
         backbone["max_length"] = prepared.max_length
     return backbone
+
+
+def _lexical_args(prepared: Prepared) -> dict:
+    """The module's lexical view: its size as a hyperparameter, the fitted model (W, b, T) as buffers."""
+    if prepared.lexical is None:
+        return {}
+    model = prepared.lexical["model"]
+    return {"lexical": {"n_features": int(model.weight.shape[0])}, "lexical_model": model}
 
 
 def _tokenizer_files(tokenizer, out_dir: Path) -> dict[str, str]:

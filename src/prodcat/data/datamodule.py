@@ -1,5 +1,5 @@
 """Batches of prepared arrays: token ids (padded per batch) or cached text features, graph vectors g(x),
-labels.
+lexical scores, labels.
 
 Everything is tokenized and linked once before training (see `prodcat.prepare`); a batch is only
 an index lookup plus dynamic padding to the longest title in it, so short titles stay cheap. With a
@@ -25,6 +25,7 @@ class SplitArrays:
     token_ids: list[list[int]] | None = None  # N ragged lists, truncated to max_length; None without text
     graph: np.ndarray | None = None  # (N, G) float32; None without graph features
     text_features: np.ndarray | None = None  # (N, H) float32 cached pooled vectors (freeze=frozen)
+    lexical: np.ndarray | None = None  # (N, C) float32 lexical scores (train: out-of-fold), lexical=tfidf
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -39,6 +40,8 @@ class Collate:
         batch = {"label": torch.as_tensor(a.labels[indices], dtype=torch.long)}
         if a.graph is not None:
             batch["graph"] = torch.as_tensor(a.graph[indices], dtype=torch.float32)  # (B, G)
+        if a.lexical is not None:
+            batch["lexical_scores"] = torch.as_tensor(a.lexical[indices], dtype=torch.float32)  # (B, C)
         if a.text_features is not None:
             batch["text_features"] = torch.as_tensor(a.text_features[indices], dtype=torch.float32)  # (B, H)
         if a.token_ids is not None:

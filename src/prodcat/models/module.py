@@ -28,6 +28,7 @@ from prodcat.models.backbones import build_encoder, encode, pooled_dim
 from prodcat.models.freezing import apply_freeze, encoder_param_groups
 from prodcat.models.heads import HEADS, build_head
 from prodcat.models.hierarchy import Hierarchy
+from prodcat.models.lexical import LexicalLayer
 from prodcat.models.schedule import warmup_linear_decay
 
 
@@ -45,11 +46,14 @@ def _to_torch(obj):
 class ProductClassifier(L.LightningModule):
     def __init__(self, labels: dict, backbone: dict, head: dict, optim: dict, graph_dim: int,
                  vocab_size: int, seed: int = 0, freeze: dict | None = None, label_dim: int = 0,
-                 hierarchy: dict | None = None, label_vectors: dict | None = None):
-        """`label_vectors` ({"leaf": (C, D), "levels": [(n_l, D)...]}, see `prodcat.models.hierarchy`) is
-        passed at the call, not saved as a hyperparameter: the heads keep it as buffers in the state_dict."""
+                 hierarchy: dict | None = None, label_vectors: dict | None = None, lexical: dict | None = None,
+                 lexical_model=None):
+        """`label_vectors` ({"leaf": (C, D), "levels": [(n_l, D)...]}, see `prodcat.models.hierarchy`) and
+        `lexical_model` (`prodcat.features.lexical.LexicalModel`) are passed at the call, not saved as
+        hyperparameters: the modules keep them as buffers in the state_dict. `lexical`: {"n_features": F}
+        when the lexical view is on (`prodcat.models.lexical`), else None."""
         super().__init__()
-        self.save_hyperparameters(logger=False, ignore=["label_vectors"])
+        self.save_hyperparameters(logger=False, ignore=["label_vectors", "lexical_model"])
         self.label_space = LabelSpace.from_dict(labels)
         head_kwargs = {k: v for k, v in head.items() if k != "name"}
         uses_text = HEADS[head["name"]].uses_text
@@ -74,6 +78,8 @@ class ProductClassifier(L.LightningModule):
             self.level_heads = torch.nn.ModuleList(
                 build_head(head["name"], text_dim, graph_dim, n, **head_kwargs, **self._label_kwargs(e))
                 for n, e in zip(self.hierarchy.sizes[:-1], levels, strict=True))
+        self.lexical = (LexicalLayer(int(lexical["n_features"]), len(self.label_space), lexical_model)
+                        if lexical else None)
         level_ids = self.label_space.level_ids
         self.val_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
         self.test_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
@@ -97,7 +103,10 @@ class ProductClassifier(L.LightningModule):
         elif self.head.uses_text:
             h = encode(self.encoder, batch["input_ids"], batch["attention_mask"], self.hparams.backbone)  # (B, H)
         g = batch.get("graph")
-        return self.head(h, g), [m(h, g) for m in self.level_heads or ()]
+        leaf = self.head(h, g)  # (B, C)
+        if self.lexical is not None:  # the stacked lexical view: + scale * log p_lexical
+            leaf = leaf + self.lexical(batch)
+        return leaf, [m(h, g) for m in self.level_heads or ()]
 
     def forward(self, batch: dict) -> torch.Tensor:
         """(B, C) leaf scores; with a hierarchy, hierarchy-masked ones (the argmax respects the tree)."""
@@ -169,7 +178,8 @@ class ProductClassifier(L.LightningModule):
         if self.encoder is not None:
             groups += encoder_param_groups(self.encoder, o["lr"], wd, o.get("layer_decay"))
         head_lr = o.get("head_lr", o["lr"])
-        heads = [self.head, *(self.level_heads or ())]  # the per-level heads of a hierarchy train like the head
+        # the per-level heads of a hierarchy and the lexical view's scale train like the head
+        heads = [self.head, *(self.level_heads or ()), *([self.lexical] if self.lexical is not None else [])]
         named = [(n, p) for m in heads for n, p in m.named_parameters() if p.requires_grad]
         groups += [{"params": [p for _, p in named if p.ndim >= 2], "lr": head_lr, "weight_decay": wd, "name": "head"},
                    {"params": [p for _, p in named if p.ndim < 2], "lr": head_lr, "weight_decay": 0.0,

@@ -37,12 +37,14 @@ class ServingAssets:
     max_length: int = 0  # tokens, [CLS] and [SEP] included; the training value
     tokenizer_files: dict[str, str] = field(default_factory=dict)  # file name -> text
     linker: dict | None = None  # GraphLinker.state_dict()
+    lexical: dict | None = None  # LexicalFeaturizer.state_dict() (lexical=tfidf); its W, b, T are in the network
     format: int = FORMAT
 
     @property
     def input_names(self) -> list[str]:
         """The network's inputs, in order (also the ONNX graph's input names)."""
-        return (["input_ids", "attention_mask"] if self.uses_text else []) + (["graph"] if self.uses_graph else [])
+        return ((["input_ids", "attention_mask"] if self.uses_text else []) + (["graph"] if self.uses_graph else [])
+                + (["lexical_ids", "lexical_values"] if self.lexical else []))
 
     @classmethod
     def from_module(cls, module) -> ServingAssets:
@@ -53,6 +55,9 @@ class ServingAssets:
             raise ValueError("the model reads text but carries no tokenizer files (checkpoint['prodcat_assets'])")
         if head.uses_graph and not assets.get("linker"):
             raise ValueError("the model reads g(x) but carries no graph linker (checkpoint['prodcat_assets'])")
+        uses_lexical = getattr(module, "lexical", None) is not None
+        if uses_lexical and not assets.get("lexical"):
+            raise ValueError("the model has a lexical view but carries no n-gram vocabulary (checkpoint['prodcat_assets'])")
         max_length = assets.get("max_length", hp.backbone.get("max_length")) if head.uses_text else 0
         if not isinstance(max_length, int) or isinstance(max_length, bool):
             raise ValueError(f"the checkpoint holds no resolved max_length (backbone.max_length={max_length!r}): "
@@ -62,6 +67,7 @@ class ServingAssets:
             max_length=max_length,
             tokenizer_files=dict(assets.get("tokenizer_files") or {}),
             linker=_plain(assets["linker"]) if head.uses_graph else None,
+            lexical=_plain(assets["lexical"]) if uses_lexical else None,
         )
 
     def to_json(self) -> str:
@@ -87,6 +93,13 @@ class ServingAssets:
             for name, text in self.tokenizer_files.items():
                 (Path(tmp) / name).write_text(text, encoding="utf-8")
             return AutoTokenizer.from_pretrained(tmp)
+
+    def lexical_featurizer(self):
+        if not self.lexical:
+            return None
+        from prodcat.features.lexical import LexicalFeaturizer
+
+        return LexicalFeaturizer.from_state_dict(self.lexical)
 
     def graph_linker(self):
         if not self.uses_graph:

@@ -41,6 +41,11 @@ def example_inputs(module: nn.Module, assets: ServingAssets) -> tuple[torch.Tens
         out += [ids, mask]
     if assets.uses_graph:
         out.append(torch.randn(2, module.hparams.graph_dim, generator=torch.Generator().manual_seed(0)))
+    if assets.lexical:  # 3 nonzeros per row, the second row padded (id 0, value 0)
+        ids = torch.randint(1, module.lexical.weight.shape[0], (2, 3), generator=torch.Generator().manual_seed(0))
+        values = torch.rand(2, 3, generator=torch.Generator().manual_seed(0))
+        ids[1, 2], values[1, 2] = 0, 0.0
+        out += [ids, values]
     return tuple(out)
 
 
@@ -61,7 +66,9 @@ def export_onnx(module: nn.Module, assets: ServingAssets, path: str | Path, opse
     batch = torch.export.Dim("batch")
     max_len = module.encoder.config.max_position_embeddings if assets.uses_text else 2
     seq = torch.export.Dim("sequence", min=1, max=max_len)
-    shapes = tuple({0: batch} if n == "graph" else {0: batch, 1: seq} for n in names)
+    nonzeros = torch.export.Dim("nonzeros", min=1)
+    shapes = tuple({0: batch} if n == "graph" else {0: batch, 1: nonzeros} if n.startswith("lexical")
+                   else {0: batch, 1: seq} for n in names)
     wrapper = Exportable(module.float().eval(), names).eval()
     with torch.no_grad(), contextlib.redirect_stdout(sys.stderr):  # the exporter prints progress
         torch.onnx.export(wrapper, example_inputs(module, assets), str(path), input_names=names,

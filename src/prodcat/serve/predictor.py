@@ -39,6 +39,7 @@ class Predictor:
         self.top_k, self.batch_size = int(top_k), int(batch_size)
         self.tokenizer = assets.tokenizer()  # None for a graph-only head
         self.linker = assets.graph_linker()  # None for a text-only head
+        self.lexical = assets.lexical_featurizer()  # None without the lexical view
         self.categories = [{"id": leaf, "name": leaf.split(" > ")[-1], "path": leaf.split(" > ")}
                            for leaf in assets.leaves]
         self._train_store = None  # opened on the first `nearest_products` call
@@ -93,6 +94,8 @@ class Predictor:
                 truncated[full] = [len(ids) > n for ids in whole]
         if self.assets.uses_graph:
             inputs["graph"] = self.linker.features([it.as_offer() for it in items])  # (B, G)
+        if self.lexical is not None:  # TF-IDF rows as (id, value) pairs; the network holds the weights
+            inputs["lexical_ids"], inputs["lexical_values"] = self.lexical.sparse_inputs(texts)  # (B, K) each
         return inputs, truncated
 
     def probabilities(self, inputs: Iterable) -> np.ndarray:
