@@ -209,3 +209,16 @@ def test_a_served_offer_links_its_url_host_and_breadcrumb_as_in_training():
     assert linker.features([to_item("a pad").as_offer()])[0, [cols["seller"], cols["shop_category"]]].tolist() == [0, 0]
     assert to_item({"text": "a pad", "url": "not a url"}).error == "url 'not a url' has no host"
     assert to_item({"text": "a pad", "shop_category": 3}).error == "shop_category must be a string or null, got int"
+
+
+def test_out_of_fold_links_only_keys_another_fold_has():
+    """Rows 0 and 1 share shop.example.com: in one fold neither links it (nothing outside their fold has it),
+    in two folds both do; fanshop.com (row 2 alone) never links out of fold, as an unseen host at test."""
+    linker, _ = linker_for(TRAIN)
+    col = linker.flag_columns()["seller"]
+    assert linker.features(TRAIN, folds=[0, 0, 1])[:, col].tolist() == [0, 0, 0]
+    assert linker.features(TRAIN, folds=[0, 1, 0])[:, col].tolist() == [1, 1, 0]
+    assert linker.features(TRAIN, folds=[0, 1, 2])[:, col].tolist() == linker.features(
+        TRAIN, leave_one_out=True)[:, col].tolist()
+    with pytest.raises(ValueError, match="2 fold ids for 3 rows"):
+        linker.features(TRAIN, folds=[0, 1])

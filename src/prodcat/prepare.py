@@ -58,6 +58,14 @@ def build_linker(catalog: Catalog, taxonomy: Taxonomy, graph_cfg: dict, cache_di
     return GraphLinker.from_graph(taxonomy, graph, vectors)
 
 
+TRAIN_LINKS = ("in_sample", "leave_one_out", "out_of_fold")
+
+
+def link_folds(n: int, k: int, seed: int) -> np.ndarray:
+    """(n,) fold ids 0..k-1, a seeded random assignment of equal-sized folds."""
+    return np.random.default_rng(seed).permutation(np.arange(n) % int(k))
+
+
 def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text: bool, uses_graph: bool,
             cache_dir: str | Path, out_dir: str | Path, seed: int, skip_invalid: bool,
             tokenize: bool = True, label_vectors: bool = False, lexical_cfg: dict | None = None) -> Prepared:
@@ -84,14 +92,17 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
             prepared.label_vectors = build_label_vectors(labels, linker)
             prepared.label_dim = prepared.label_vectors["leaf"].shape[1]
         if uses_graph:
-            train_links = graph_cfg.get("train_links", "leave_one_out")  # conf/graph/rdf2vec.yaml
-            if train_links not in ("in_sample", "leave_one_out"):
-                raise ValueError(f"graph.train_links must be in_sample or leave_one_out, got {train_links!r}")
+            train_links = graph_cfg["train_links"]  # conf/graph/rdf2vec.yaml
+            if train_links not in TRAIN_LINKS:
+                raise ValueError(f"graph.train_links must be one of {TRAIN_LINKS}, got {train_links!r}")
             for s in SPLITS:
-                # graph.train_links=leave_one_out: training rows link a seller / shop category only if another
-                # training row has it too, as unseen keys do not link on val/test (GraphLinker.features)
-                loo = s == "train" and train_links == "leave_one_out"
-                g = splits[s].graph = linker.features(catalog.split(s), leave_one_out=loo)  # (N, dim)
+                # Training rows link only what they would if they were not in training (GraphLinker.features),
+                # as val/test rows link only keys seen in training.
+                held_out = {} if s != "train" else {
+                    "leave_one_out": {"leave_one_out": True},
+                    "out_of_fold": {"folds": link_folds(len(catalog.train), graph_cfg["folds"], seed)},
+                }.get(train_links, {})
+                g = splits[s].graph = linker.features(catalog.split(s), **held_out)  # (N, dim)
                 # Share of rows with each kind linked (brand, category name, and seller / shop category
                 # when the graph has them); the last two columns stay "brand", "category".
                 prepared.link_rates[s] = linker.link_rates(g)
