@@ -55,10 +55,12 @@ def test_dropout_rates_reach_the_encoder(tiny_dirs):
     assert encoder.config.hidden_dropout_prob == 0.25
 
 
-def test_max_length_auto_is_the_95th_percentile(tiny_dirs):
+def test_max_length_auto_is_the_99th_percentile(tiny_dirs):
     tok = AutoTokenizer.from_pretrained(tiny_dirs["bert"])
-    texts = ["a"] * 95 + ["a " * 40] * 5  # 95% of texts are 3 tokens long ([CLS] a [SEP])
+    texts = ["a"] * 199 + ["a " * 40]  # 99.5% of texts are 3 tokens long ([CLS] a [SEP])
     assert resolve_max_length({"max_length": "auto"}, tok, texts) == 8  # the floor of 8 tokens
+    texts = ["a"] * 190 + ["a " * 40] * 10  # 5% are 42 tokens long: the 99th percentile reaches them
+    assert resolve_max_length({"max_length": "auto"}, tok, texts) == 42
     texts = ["word " * 20] * 100
     assert resolve_max_length({"max_length": "auto"}, tok, texts) == len(tok(texts[0])["input_ids"])
     assert resolve_max_length({"max_length": 48}, tok, texts) == 48

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 
@@ -26,8 +27,9 @@ from .tiny_models import build_tiny
 
 @pytest.fixture(scope="module")
 def teacher(tmp_path_factory):
-    """A tiny hybrid (2-layer BERT, concat head) trained for one epoch on the small synthetic catalog."""
-    cfg = compose(["+experiment=hybrid", *FAST], tmp_path_factory.mktemp("teacher"))
+    """A tiny text + graph model (2-layer BERT, concat head) trained for one epoch on the small synthetic
+    catalog (text_graph: distillation from a teacher with the lexical view is not implemented)."""
+    cfg = compose(["+experiment=text_graph", *FAST], tmp_path_factory.mktemp("teacher"))
     metrics, objects = train(cfg)
     assert metrics["best_checkpoint"] and Path(metrics["best_checkpoint"]).is_file()
     return SimpleNamespace(ckpt=metrics["best_checkpoint"], objects=objects)
@@ -198,6 +200,24 @@ def test_fast_dev_run_each_mode(mode, student, teacher, tmp_path):
     if "distill.student_layers=1" in student:
         assert metrics["distill"]["copied_layers"] == [1]
         assert student_model.encoder.config.num_hidden_layers == 1
+
+
+def test_student_graph_features_hold_out_training_rows_as_plain_training_does(teacher, tmp_path):
+    """The student's training rows link brands out of fold, as the teacher's did (graph.train_links), not
+    in-sample: the student trains on the g(x) distribution the teacher was trained and tested on."""
+    metrics, objects = _distill("soft", teacher, tmp_path, "+debug=fdr", "head=concat")
+    student_g = objects["datamodule"].splits["train"].graph
+    teacher_g = teacher.objects["prepared"].splits["train"].graph  # same catalog, same seed, same folds
+    np.testing.assert_array_equal(student_g, teacher_g)
+    in_sample = teacher.objects["prepared"].linker.features(objects["catalog"].train)
+    assert student_g[:, -2].mean() < in_sample[:, -2].mean()  # fewer brands linked than in-sample
+
+
+def test_a_teacher_with_the_lexical_view_is_refused(tmp_path):
+    metrics, _ = train(compose(["+experiment=text_lexical", *FAST, "+debug=limit", "trainer.max_epochs=1"],
+                               tmp_path / "t"))
+    with pytest.raises(ValueError, match="teacher with the lexical view"):
+        _distill("soft", SimpleNamespace(ckpt=metrics["best_checkpoint"]), tmp_path / "s", "+debug=fdr")
 
 
 def test_student_checkpoint_loads_and_serves_as_a_product_classifier(teacher, tmp_path):

@@ -171,14 +171,14 @@ class EncoderCalls:
 
 
 def test_frozen_run_reads_the_cache_and_never_runs_the_encoder(tmp_path, fast_overrides):
-    cfg = compose(["+experiment=hybrid", "freeze=frozen", "+debug=limit", *fast_overrides], tmp_path / "a")
+    cfg = compose(["+experiment=text_graph", "freeze=frozen", "+debug=limit", *fast_overrides], tmp_path / "a")
     shutil.rmtree(Path(cfg.paths.cache_dir) / "features", ignore_errors=True)  # the first run must build
     with EncoderCalls() as first_calls:
         first, objs = train(cfg)
     n_rows = sum(len(objs["catalog"].split(s)) for s in ("train", "val", "test"))
     assert first["features"]["cache"] == "built"
     assert 0 < first_calls.n <= n_rows // 256 + 3  # only the batched feature build ran the encoder
-    cfg2 = compose(["+experiment=hybrid", "freeze=frozen", "+debug=limit", *fast_overrides], tmp_path / "b")
+    cfg2 = compose(["+experiment=text_graph", "freeze=frozen", "+debug=limit", *fast_overrides], tmp_path / "b")
     with EncoderCalls() as second_calls:
         second, objs2 = train(cfg2)
     assert second["features"]["cache"] == "hit" and second_calls.n == 0  # not once: train, val, test

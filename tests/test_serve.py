@@ -27,7 +27,7 @@ TITLES = ["apple iphone 15 pro 256gb", "nike air max 90 white", "spigen case for
 def run(tmp_path_factory):
     """A tiny hybrid trained once; its run folder gets the `.hydra/config.yaml` Hydra would write."""
     tmp = tmp_path_factory.mktemp("serve")
-    cfg = compose(["+experiment=hybrid", *FAST], tmp)
+    cfg = compose(["+experiment=text_graph", *FAST], tmp)  # the lexical view's serving: tests/test_lexical.py
     metrics, objects = train(cfg)
     run_dir = Path(cfg.paths.output_dir)
     (run_dir / ".hydra").mkdir(exist_ok=True)

@@ -38,7 +38,8 @@ def test_fast_dev_run_every_experiment(experiment, tmp_path, fast_overrides):
         for key in ("acc", "acc_top5", "f1_weighted", "f1_macro", "lvl1/f1_weighted", "f1_weighted_mean_levels"):
             assert 0.0 <= written[split][f"{split}/{key}"] <= 1.0
     if written["choices"]["backbone"] != "tfidf":
-        assert (objects["model"].encoder is None) == (experiment == "graph_only")  # never built when unused
+        no_text = experiment in ("graph_only", "lexical_graph")
+        assert (objects["model"].encoder is None) == no_text  # never built when unused
 
 
 def test_checkpoint_is_self_contained_for_inference(tmp_path, fast_overrides):

@@ -73,6 +73,7 @@ def build_tiny(family: str, texts: list[str], out_dir: Path) -> Path:
             **SIZE, "max_position_embeddings": 66}))  # RoBERTa offsets positions by padding_idx + 1
     else:
         model = AlbertModel(AlbertConfig(vocab_size=n, embedding_size=16, **SIZE))
+    tok.model_max_length = 64  # as a hub tokenizer declares its model's limit (64 positions here)
     model.save_pretrained(out_dir)
     tok.save_pretrained(out_dir)
     return out_dir

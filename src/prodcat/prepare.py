@@ -66,6 +66,20 @@ def link_folds(n: int, k: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(np.arange(n) % int(k))
 
 
+def split_graph_features(linker: GraphLinker, catalog: Catalog, split: str, graph_cfg: dict, seed: int) -> np.ndarray:
+    """g(x) of one split. Training rows link only what they would if they were not in training
+    (`graph.train_links`, see GraphLinker.features), as val/test rows link only keys seen in training."""
+    train_links = graph_cfg["train_links"]  # conf/graph/rdf2vec.yaml
+    if train_links not in TRAIN_LINKS:
+        raise ValueError(f"graph.train_links must be one of {TRAIN_LINKS}, got {train_links!r}")
+    held_out = {}
+    if split == "train" and train_links == "leave_one_out":
+        held_out = {"leave_one_out": True}
+    elif split == "train" and train_links == "out_of_fold":
+        held_out = {"folds": link_folds(len(catalog.train), graph_cfg["folds"], seed)}
+    return linker.features(catalog.split(split), **held_out)
+
+
 def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text: bool, uses_graph: bool,
             cache_dir: str | Path, out_dir: str | Path, seed: int, skip_invalid: bool,
             tokenize: bool = True, label_vectors: bool = False, lexical_cfg: dict | None = None) -> Prepared:
@@ -92,17 +106,8 @@ def prepare(catalog: Catalog, *, backbone_cfg: dict, graph_cfg: dict, uses_text:
             prepared.label_vectors = build_label_vectors(labels, linker)
             prepared.label_dim = prepared.label_vectors["leaf"].shape[1]
         if uses_graph:
-            train_links = graph_cfg["train_links"]  # conf/graph/rdf2vec.yaml
-            if train_links not in TRAIN_LINKS:
-                raise ValueError(f"graph.train_links must be one of {TRAIN_LINKS}, got {train_links!r}")
             for s in SPLITS:
-                # Training rows link only what they would if they were not in training (GraphLinker.features),
-                # as val/test rows link only keys seen in training.
-                held_out = {} if s != "train" else {
-                    "leave_one_out": {"leave_one_out": True},
-                    "out_of_fold": {"folds": link_folds(len(catalog.train), graph_cfg["folds"], seed)},
-                }.get(train_links, {})
-                g = splits[s].graph = linker.features(catalog.split(s), **held_out)  # (N, dim)
+                g = splits[s].graph = split_graph_features(linker, catalog, s, graph_cfg, seed)  # (N, dim)
                 # Share of rows with each kind linked (brand, category name, and seller / shop category
                 # when the graph has them); the last two columns stay "brand", "category".
                 prepared.link_rates[s] = linker.link_rates(g)

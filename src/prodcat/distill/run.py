@@ -33,6 +33,7 @@ from prodcat.eval.run_record import run_record, slice_accuracy, write_json_atomi
 from prodcat.features.store import tokenizer_sha256
 from prodcat.models.backbones import load_tokenizer, resolve_max_length, resolve_pretrained
 from prodcat.models.heads import HEADS
+from prodcat.prepare import split_graph_features
 from prodcat.serve.assets import ServingAssets
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,9 @@ def train_distill(cfg: DictConfig, catalog: Catalog, load_s: float) -> tuple[dic
         labels = LabelSpace.from_products(catalog.train)
         check_label_space(teacher, labels, d["teacher"])
         y = encode_labels(catalog, labels, cfg.data.skip_invalid)
+        if teacher.lexical is not None:
+            raise ValueError(f"distillation from a teacher with the lexical view (lexical=tfidf) is not implemented: "
+                             f"{d['teacher']}; distil from a teacher trained with lexical=none")
         t_assets = ServingAssets.from_module(teacher)
         student = _student(cfg, d, teacher, t_assets, catalog, _plain)
         head_cls = HEADS[student["head"]["name"]]
@@ -120,8 +124,8 @@ def train_distill(cfg: DictConfig, catalog: Catalog, load_s: float) -> tuple[dic
         tok = student["tokenizer"]
         for s in SPLITS:
             rows = catalog.split(s)
-            if linker is not None:
-                splits[s].graph = linker.features(rows)  # (N, G): the teacher's vectors
+            if linker is not None:  # the teacher's vectors, training rows held out as in plain training
+                splits[s].graph = split_graph_features(linker, catalog, s, _plain(cfg.graph), cfg.seed)  # (N, G)
             if head_cls.uses_text:
                 splits[s].token_ids = tok([p.text for p in rows], truncation=True,
                                           max_length=student["max_length"])["input_ids"]
