@@ -36,6 +36,8 @@ VARIANTS = {
     "text_graph": ["+experiment=text_graph"],
     "lexical_graph": ["+experiment=lexical_graph"],
     "hybrid": ["+experiment=hybrid"],
+    # the hybrid trained on the fused loss alone: text and graph learn only the lexical model's residual
+    "hybrid_residual": ["+experiment=hybrid", "lexical.head_loss_weight=0"],
 }
 # Amazon toys: every variant reads "title | brand" as text (the probe, and TF-IDF's best input there);
 # the hybrid's graph links the same brand field to the categories it sells in.

@@ -89,7 +89,7 @@ def train(cfg: DictConfig) -> tuple[dict, dict]:
             labels=prepared.labels.to_dict(), backbone=backbone, head=_plain(cfg.head),
             optim=_plain(cfg.optim), graph_dim=prepared.graph_dim, vocab_size=prepared.vocab_size, seed=cfg.seed,
             freeze=freeze, label_dim=prepared.label_dim, hierarchy=_plain(cfg.get("hierarchy")),
-            label_vectors=prepared.label_vectors, **_lexical_args(prepared),
+            label_vectors=prepared.label_vectors, **_lexical_args(cfg, prepared),
         )
         if frozen:  # the module's own encoder computes (or finds cached) the features it will never rerun
             t = time.perf_counter()
@@ -183,12 +183,14 @@ def _resolved_backbone(cfg: DictConfig, prepared: Prepared) -> dict:
     return backbone
 
 
-def _lexical_args(prepared: Prepared) -> dict:
-    """The module's lexical view: its size as a hyperparameter, the fitted model (W, b, T) as buffers."""
+def _lexical_args(cfg: DictConfig, prepared: Prepared) -> dict:
+    """The module's lexical view: its size and loss weight as hyperparameters, the fitted model (W, b, T)
+    as buffers."""
     if prepared.lexical is None:
         return {}
     model = prepared.lexical["model"]
-    return {"lexical": {"n_features": int(model.weight.shape[0])}, "lexical_model": model}
+    return {"lexical": {"n_features": int(model.weight.shape[0]), "head_loss_weight": cfg.lexical.head_loss_weight},
+            "lexical_model": model}
 
 
 def _tokenizer_files(tokenizer, out_dir: Path) -> dict[str, str]:

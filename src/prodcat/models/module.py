@@ -97,16 +97,20 @@ class ProductClassifier(L.LightningModule):
     # -- forward ---------------------------------------------------------------------------------
     def logits(self, batch: dict) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Leaf logits (B, C), and with a hierarchy the logits of each non-leaf level (B, n_l), top first."""
+        head, lexical, levels = self.view_logits(batch)
+        return (head if lexical is None else head + lexical), levels
+
+    def view_logits(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None, list[torch.Tensor]]:
+        """The head's leaf logits (B, C) over text and graph, the lexical view's term (B, C) or None (the
+        leaf logits are their sum), and the non-leaf levels' logits."""
         h = None
         if self.head.uses_text and "text_features" in batch:
             h = batch["text_features"]  # (B, H) pooled vectors from the feature cache (freeze=frozen)
         elif self.head.uses_text:
             h = encode(self.encoder, batch["input_ids"], batch["attention_mask"], self.hparams.backbone)  # (B, H)
         g = batch.get("graph")
-        leaf = self.head(h, g)  # (B, C)
-        if self.lexical is not None:  # the stacked lexical view: + scale * log p_lexical
-            leaf = leaf + self.lexical(batch)
-        return leaf, [m(h, g) for m in self.level_heads or ()]
+        lexical = self.lexical(batch) if self.lexical is not None else None  # scale * log p_lexical
+        return self.head(h, g), lexical, [m(h, g) for m in self.level_heads or ()]
 
     def forward(self, batch: dict) -> torch.Tensor:
         """(B, C) leaf scores; with a hierarchy, hierarchy-masked ones (the argmax respects the tree)."""
@@ -129,8 +133,13 @@ class ProductClassifier(L.LightningModule):
         return loss
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
-        leaf, levels = self.logits(batch)
-        loss = self._loss(leaf, batch["label"], levels)
+        head, lexical, levels = self.view_logits(batch)
+        if lexical is None:
+            loss = self._loss(head, batch["label"], levels)
+        else:  # the fused logits, plus the head alone (lexical.head_loss_weight), so text and graph learn a
+            # whole classifier of their own rather than only the residual of the lexical model's errors
+            loss = self._loss(head + lexical, batch["label"], levels)
+            loss = loss + self.hparams.lexical["head_loss_weight"] * self._loss(head, batch["label"])
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
 
