@@ -57,12 +57,18 @@ def seeds_of(variant: str, seeds: list[int]) -> list[int]:
 
 # -- per-row evidence -------------------------------------------------------------------------------
 def _catalog(folder: Path):
-    """The run's own catalog (its data config from .hydra/config.yaml), rows in the order the run scored."""
+    """(catalog, label space, {split: (N,) class ids}) of a run: its own data config (.hydra/config.yaml),
+    the val/test rows of classes unseen in training dropped, so rows are in the order the run scored them."""
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
+    from prodcat.data.labels import LabelSpace, encode_labels
+
     os.environ.setdefault("PROJECT_ROOT", str(ROOT))
-    return instantiate(OmegaConf.load(folder / ".hydra" / "config.yaml").data.catalog, _convert_="all")
+    catalog = instantiate(OmegaConf.load(folder / ".hydra" / "config.yaml").data.catalog, _convert_="all")
+    labels = LabelSpace.from_products(catalog.train)
+    y = encode_labels(catalog, labels, skip_invalid=True)  # drops unseen-class val/test rows in place
+    return catalog, labels, {k: np.asarray(v) for k, v in y.items()}
 
 
 def text_probabilities(folder: Path) -> dict[str, np.ndarray]:
@@ -74,7 +80,7 @@ def text_probabilities(folder: Path) -> dict[str, np.ndarray]:
 
         metrics = json.loads((folder / "metrics.json").read_text())
         predictor = Predictor.from_checkpoint(metrics["best_checkpoint"], batch_size=256)
-        catalog = _catalog(folder)
+        catalog, _, _ = _catalog(folder)
         probs = {s: predictor.probabilities([p.text for p in catalog.split(s)]) for s in ("val", "test")}
         saved = np.load(folder / "test_predictions.npz")["pred"]
         agree = float((probs["test"].argmax(1) == saved).mean())
@@ -91,12 +97,9 @@ def tfidf_scores(folder: Path) -> dict[str, np.ndarray]:
         from omegaconf import OmegaConf
 
         from prodcat.baselines.tfidf import build_model, decision_scores
-        from prodcat.data.labels import LabelSpace, encode_labels
 
         cfg = OmegaConf.load(folder / ".hydra" / "config.yaml")
-        catalog = _catalog(folder)
-        labels = LabelSpace.from_products(catalog.train)
-        y = encode_labels(catalog, labels, cfg.data.skip_invalid)
+        catalog, _, y = _catalog(folder)
         model = build_model(OmegaConf.to_container(cfg.tfidf), cfg.seed).fit([p.text for p in catalog.train], y["train"])
         np.savez_compressed(cache, **{s: decision_scores(model, [p.text for p in catalog.split(s)]).numpy()
                                       for s in ("val", "test")})
@@ -140,17 +143,13 @@ def late_fusion(dataset: str, seed: int, labels, y: dict) -> tuple[dict, np.ndar
 
 # -- records and tables -----------------------------------------------------------------------------
 def collect(datasets: list[str], seeds: list[int]) -> list[dict]:
-    from prodcat.data.labels import LabelSpace, encode_labels
-
     recs = []
     for ds in datasets:
         first = next((run_folder(OUT, ds, v, s) for v in VARIANTS for s in seeds_of(v, seeds)
                       if (run_folder(OUT, ds, v, s) / "metrics.json").is_file()), None)
         if first is None:
             continue
-        catalog = _catalog(first)
-        labels = LabelSpace.from_products(catalog.train)
-        y = {k: np.asarray(v) for k, v in encode_labels(catalog, labels, True).items()}
+        _, labels, y = _catalog(first)
         rare = np.bincount(y["train"], minlength=len(labels))[y["test"]] < RARE  # (N_test,)
         for seed in seeds:
             text = run_folder(OUT, ds, "text_only", seed)
