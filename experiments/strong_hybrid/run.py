@@ -22,8 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from prodcat.studies import (ROOT, execute, markdown_table, mean_sd, record, run_folder, write_generated,
-                             write_records)
+from prodcat.studies import ROOT, execute, markdown_table, mean_sd, record, run_folder, write_generated, write_records
 
 HERE = Path(__file__).resolve().parent
 OUT = ROOT / "outputs" / "strong_hybrid"
@@ -100,7 +99,8 @@ def tfidf_scores(folder: Path) -> dict[str, np.ndarray]:
 
         cfg = OmegaConf.load(folder / ".hydra" / "config.yaml")
         catalog, _, y = _catalog(folder)
-        model = build_model(OmegaConf.to_container(cfg.tfidf), cfg.seed).fit([p.text for p in catalog.train], y["train"])
+        model = build_model(OmegaConf.to_container(cfg.tfidf), cfg.seed)
+        model.fit([p.text for p in catalog.train], y["train"])
         np.savez_compressed(cache, **{s: decision_scores(model, [p.text for p in catalog.split(s)]).numpy()
                                       for s in ("val", "test")})
     return dict(np.load(cache))
@@ -142,6 +142,15 @@ def late_fusion(dataset: str, seed: int, labels, y: dict) -> tuple[dict, np.ndar
 
 
 # -- records and tables -----------------------------------------------------------------------------
+def slices(pred: np.ndarray, target: np.ndarray, rare: np.ndarray, ambiguous: np.ndarray | None) -> dict:
+    """Leaf accuracy on the rare-class rows and (when text_only of the seed has run) the ambiguous rows."""
+    ok = pred == target
+    out = {"test/acc_rare": float(ok[rare].mean()), "test/rows_rare": int(rare.sum())}
+    if ambiguous is not None:
+        out.update({"test/acc_ambiguous": float(ok[ambiguous].mean()), "test/rows_ambiguous": int(ambiguous.sum())})
+    return out
+
+
 def collect(datasets: list[str], seeds: list[int]) -> list[dict]:
     recs = []
     for ds in datasets:
@@ -155,14 +164,6 @@ def collect(datasets: list[str], seeds: list[int]) -> list[dict]:
             text = run_folder(OUT, ds, "text_only", seed)
             ambiguous = (text_probabilities(text)["test"].max(1) < 0.5) if (text / "metrics.json").is_file() else None
 
-            def slices(pred: np.ndarray) -> dict:
-                ok = pred == y["test"]
-                out = {"test/acc_rare": float(ok[rare].mean()), "test/rows_rare": int(rare.sum())}
-                if ambiguous is not None:
-                    out.update({"test/acc_ambiguous": float(ok[ambiguous].mean()),
-                                "test/rows_ambiguous": int(ambiguous.sum())})
-                return out
-
             for variant in VARIANTS:
                 if seed not in seeds_of(variant, seeds):
                     continue
@@ -174,14 +175,14 @@ def collect(datasets: list[str], seeds: list[int]) -> list[dict]:
                     pred = np.load(pred_file)["pred"]
                 else:
                     continue
-                rec = record(STUDY, ds, variant, seed, folder, slices(pred))
+                rec = record(STUDY, ds, variant, seed, folder, slices(pred, y["test"], rare, ambiguous))
                 if rec is not None:
                     recs.append(rec)
             fusion = late_fusion(ds, seed, labels, y)
             if fusion is not None:
                 scores, pred = fusion
                 recs.append({"study": STUDY, "dataset": ds, "variant": "late_fusion", "seed": seed, "split": "test",
-                             "metrics": {**scores, **slices(pred)}, "seconds": None,
+                             "metrics": {**scores, **slices(pred, y["test"], rare, ambiguous)}, "seconds": None,
                              "command": "experiments/strong_hybrid/run.py (text_only seed k + tfidf_baseline)"})
     return recs
 
@@ -193,12 +194,10 @@ def table(recs: list[dict], ds: str) -> str:
         if not rs:
             continue
 
-        def col(key: str) -> list:
-            return [r["metrics"].get(key) for r in rs]
-
-        rows.append([variant, str(len(rs)), f"**{mean_sd(col('test/f1_weighted_mean_levels'))}**",
-                     mean_sd(col("test/acc")), mean_sd(col("test/f1_macro")), mean_sd(col("test/acc_rare")),
-                     mean_sd(col("test/acc_ambiguous")), mean_sd([r["seconds"] for r in rs], 1.0, 0)])
+        cells = [mean_sd([r["metrics"].get(k) for r in rs]) for k in
+                 ("test/f1_weighted_mean_levels", "test/acc", "test/f1_macro", "test/acc_rare", "test/acc_ambiguous")]
+        cells[0] = f"**{cells[0]}**"
+        rows.append([variant, str(len(rs)), *cells, mean_sd([r["seconds"] for r in rs], 1.0, 0)])
     header = ["variant", "seeds", "F1w mean levels", "acc (leaf)", "F1 macro (leaf)", "acc, classes < 10 rows",
               "acc, ambiguous rows", "wall s"]
     return markdown_table(header, rows)

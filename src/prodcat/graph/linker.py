@@ -85,7 +85,7 @@ class _KeysOutsideFold:
         if len(self.folds) != len(products):
             raise ValueError(f"{len(self.folds)} fold ids for {len(products)} rows")
         self.counts: dict[tuple[str, str], Counter] = {}
-        for p, f in zip(products, self.folds):
+        for p, f in zip(products, self.folds, strict=True):
             keys = [(k, key) for k in kinds for key, _ in product_keys(p, k)]
             brand = normalize_brand(p.brand)
             for kk in {*keys, *([("brand", brand)] if brand else [])}:

@@ -57,7 +57,8 @@ class ServingAssets:
             raise ValueError("the model reads g(x) but carries no graph linker (checkpoint['prodcat_assets'])")
         uses_lexical = getattr(module, "lexical", None) is not None
         if uses_lexical and not assets.get("lexical"):
-            raise ValueError("the model has a lexical view but carries no n-gram vocabulary (checkpoint['prodcat_assets'])")
+            raise ValueError("the model has a lexical view but carries no n-gram vocabulary "
+                             "(checkpoint['prodcat_assets'])")
         max_length = assets.get("max_length", hp.backbone.get("max_length")) if head.uses_text else 0
         if not isinstance(max_length, int) or isinstance(max_length, bool):
             raise ValueError(f"the checkpoint holds no resolved max_length (backbone.max_length={max_length!r}): "
