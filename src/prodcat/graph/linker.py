@@ -265,7 +265,7 @@ class GraphLinker:
                     rows = [self._entity_row[kind][key] for key in keys]
                     out[i, (2 + j) * d : (3 + j) * d] = self.entity_vecs[kind][rows].mean(axis=0)
                     out[i, flags[kind]] = 1.0
-            if link.brand is not None and not (brands_held_out and not known(i, "brand", link.brand)):
+            if link.brand is not None and (not brands_held_out or known(i, "brand", link.brand)):
                 out[i, :d] = self.brand_vecs[self._brand_row[link.brand]]
                 out[i, flags["brand"]] = 1.0
             if link.categories:

@@ -50,8 +50,8 @@ class ProductClassifier(L.LightningModule):
                  lexical_model=None):
         """`label_vectors` ({"leaf": (C, D), "levels": [(n_l, D)...]}, see `prodcat.models.hierarchy`) and
         `lexical_model` (`prodcat.features.lexical.LexicalModel`) are passed at the call, not saved as
-        hyperparameters: the modules keep them as buffers in the state_dict. `lexical`: {"n_features": F}
-        when the lexical view is on (`prodcat.models.lexical`), else None."""
+        hyperparameters: the modules keep them as buffers in the state_dict. `lexical`: {"n_features": F,
+        "head_loss_weight": w} when the lexical view is on (`prodcat.models.lexical`), else None."""
         super().__init__()
         self.save_hyperparameters(logger=False, ignore=["label_vectors", "lexical_model"])
         self.label_space = LabelSpace.from_dict(labels)
