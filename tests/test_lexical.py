@@ -5,10 +5,12 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
+import torch.nn.functional as F
 
 from prodcat.features.lexical import LexicalFeaturizer, fit_lexical
-from prodcat.models.lexical import LexicalLayer
+from prodcat.models.lexical import LexicalLayer, mixture
 from prodcat.serve import Predictor
 from prodcat.serve.export import export_checked
 from prodcat.train import train
@@ -54,15 +56,40 @@ def test_feature_cap_keeps_the_weight_matrix_within_max_weights():
     assert featurizer.n_features <= 300 and model.weight.shape == (featurizer.n_features, 4)
 
 
-def test_hybrid_with_lexical_view_trains_restores_serves_and_exports(tmp_path, fast_overrides):
-    cfg = compose(["+experiment=hybrid", *fast_overrides], tmp_path)
+def test_mixture_is_the_log_of_the_weighted_probabilities():
+    head, lexical = torch.randn(5, 7), torch.randn(5, 7)
+    for w in (0.0, 0.3, 1.0):
+        expected = (w * head.softmax(-1) + (1 - w) * lexical.softmax(-1)).log()
+        torch.testing.assert_close(mixture(head, lexical, torch.tensor(w)), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_stacked_fusion_weighs_the_view_that_is_right_on_held_out_rows():
+    target = torch.arange(300) % 6
+    right, noise = 5.0 * F.one_hot(target, 6).float(), torch.randn(300, 6, generator=torch.Generator().manual_seed(0))
+    layer = LexicalLayer(3, 6, fusion="stacked")
+    assert layer.fit_mixture(head=right, scores=noise, target=target) == 1.0
+    assert layer.mix_weight.item() > 0 and torch.equal(layer.fuse(right, noise).argmax(-1), target)
+    assert layer.fit_mixture(head=noise, scores=right, target=target) == 1.0
+    assert layer.mix_weight.item() < 1 and torch.equal(layer.fuse(noise, right).argmax(-1), target)
+    # with each view right on half of the rows, neither alone reaches 0.75; the fitted mixture is right on both
+    half = torch.arange(300) < 150
+    head, scores = torch.where(half[:, None], right, noise), torch.where(half[:, None], 0.5 * noise, right)
+    assert layer.fit_mixture(head=head, scores=scores, target=target) > 0.95
+
+
+@pytest.mark.parametrize("fusion", ["stacked", "joint"])
+def test_hybrid_with_lexical_view_trains_restores_serves_and_exports(tmp_path, fast_overrides, fusion):
+    cfg = compose(["+experiment=hybrid", f"lexical.fusion={fusion}", *fast_overrides], tmp_path)
     metrics, objects = train(cfg)
     model, prepared = objects["model"], objects["prepared"]
     assert metrics["timings"]["lexical_s"] > 0 and model.lexical is not None
-    assert model.lexical.scale.detach().item() != 1.0  # trained with the head
     restored = Predictor.from_checkpoint(metrics["best_checkpoint"], top_k=1)
-    torch.testing.assert_close(restored.backend.module.lexical.weight,
-                               torch.as_tensor(prepared.lexical["model"].weight))
+    lexical = restored.backend.module.lexical
+    torch.testing.assert_close(lexical.weight, torch.as_tensor(prepared.lexical["model"].weight))
+    if fusion == "joint":
+        assert model.lexical.scale.detach().item() != 1.0  # trained with the head
+    else:  # the mixture fit on validation travels with the checkpoint and was logged by its epoch
+        assert lexical.mix_weight.item() == pytest.approx(metrics["val"]["val/lexical_mix_weight"])
     # The checkpoint alone serves: predictions from raw text (the lexical inputs made by the predictor from
     # the saved vocabulary) equal the run's own test predictions, made from the prepared scores.
     saved = np.load(Path(cfg.paths.output_dir) / "test_predictions.npz")

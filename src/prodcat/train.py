@@ -184,12 +184,13 @@ def _resolved_backbone(cfg: DictConfig, prepared: Prepared) -> dict:
 
 
 def _lexical_args(cfg: DictConfig, prepared: Prepared) -> dict:
-    """The module's lexical view: its size and loss weight as hyperparameters, the fitted model (W, b, T)
-    as buffers."""
+    """The module's lexical view: its size, fusion and loss weight as hyperparameters, the fitted model
+    (W, b, T) as buffers."""
     if prepared.lexical is None:
         return {}
     model = prepared.lexical["model"]
-    return {"lexical": {"n_features": int(model.weight.shape[0]), "head_loss_weight": cfg.lexical.head_loss_weight},
+    return {"lexical": {"n_features": int(model.weight.shape[0]), "fusion": cfg.lexical.fusion,
+                        "head_loss_weight": cfg.lexical.head_loss_weight},
             "lexical_model": model}
 
 

@@ -51,7 +51,8 @@ class ProductClassifier(L.LightningModule):
         """`label_vectors` ({"leaf": (C, D), "levels": [(n_l, D)...]}, see `prodcat.models.hierarchy`) and
         `lexical_model` (`prodcat.features.lexical.LexicalModel`) are passed at the call, not saved as
         hyperparameters: the modules keep them as buffers in the state_dict. `lexical`: {"n_features": F,
-        "head_loss_weight": w} when the lexical view is on (`prodcat.models.lexical`), else None."""
+        "fusion": "stacked" | "joint", "head_loss_weight": w} when the lexical view is on
+        (`prodcat.models.lexical`), else None."""
         super().__init__()
         self.save_hyperparameters(logger=False, ignore=["label_vectors", "lexical_model"])
         self.label_space = LabelSpace.from_dict(labels)
@@ -78,8 +79,9 @@ class ProductClassifier(L.LightningModule):
             self.level_heads = torch.nn.ModuleList(
                 build_head(head["name"], text_dim, graph_dim, n, **head_kwargs, **self._label_kwargs(e))
                 for n, e in zip(self.hierarchy.sizes[:-1], levels, strict=True))
-        self.lexical = (LexicalLayer(int(lexical["n_features"]), len(self.label_space), lexical_model)
-                        if lexical else None)
+        self.lexical = (LexicalLayer(int(lexical["n_features"]), len(self.label_space), lexical_model,
+                                     fusion=lexical["fusion"]) if lexical else None)
+        self._held_out: list[tuple] = []  # stacked fusion: the validation pass's (head, d, levels, label)
         level_ids = self.label_space.level_ids
         self.val_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
         self.test_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
@@ -97,20 +99,20 @@ class ProductClassifier(L.LightningModule):
     # -- forward ---------------------------------------------------------------------------------
     def logits(self, batch: dict) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Leaf logits (B, C), and with a hierarchy the logits of each non-leaf level (B, n_l), top first."""
-        head, lexical, levels = self.view_logits(batch)
-        return (head if lexical is None else head + lexical), levels
+        head, scores, levels = self.view_logits(batch)
+        return (head if scores is None else self.lexical.fuse(head, scores)), levels
 
     def view_logits(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None, list[torch.Tensor]]:
-        """The head's leaf logits (B, C) over text and graph, the lexical view's term (B, C) or None (the
-        leaf logits are their sum), and the non-leaf levels' logits."""
+        """The head's leaf logits (B, C) over text and graph, the lexical view's scores d (B, C) or None
+        (the leaf scores fuse the two, `LexicalLayer.fuse`), and the non-leaf levels' logits."""
         h = None
         if self.head.uses_text and "text_features" in batch:
             h = batch["text_features"]  # (B, H) pooled vectors from the feature cache (freeze=frozen)
         elif self.head.uses_text:
             h = encode(self.encoder, batch["input_ids"], batch["attention_mask"], self.hparams.backbone)  # (B, H)
         g = batch.get("graph")
-        lexical = self.lexical(batch) if self.lexical is not None else None  # scale * log p_lexical
-        return self.head(h, g), lexical, [m(h, g) for m in self.level_heads or ()]
+        scores = self.lexical.scores(batch) if self.lexical is not None else None
+        return self.head(h, g), scores, [m(h, g) for m in self.level_heads or ()]
 
     def forward(self, batch: dict) -> torch.Tensor:
         """(B, C) leaf scores; with a hierarchy, hierarchy-masked ones (the argmax respects the tree)."""
@@ -133,21 +135,31 @@ class ProductClassifier(L.LightningModule):
         return loss
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
-        head, lexical, levels = self.view_logits(batch)
-        if lexical is None:
+        head, scores, levels = self.view_logits(batch)
+        if scores is None or self.lexical.fusion == "stacked":  # stacked: the mixture is fit on validation
             loss = self._loss(head, batch["label"], levels)
-        else:  # the fused logits, plus the head alone (lexical.head_loss_weight), so text and graph learn a
-            # whole classifier of their own rather than only the residual of the lexical model's errors
-            loss = self._loss(head + lexical, batch["label"], levels)
+        else:  # joint: the fused logits, plus the head alone (lexical.head_loss_weight), so text and graph
+            # learn a whole classifier of their own rather than only the residual of the lexical model's errors
+            loss = self._loss(self.lexical.fuse(head, scores), batch["label"], levels)
             loss = loss + self.hparams.lexical["head_loss_weight"] * self._loss(head, batch["label"])
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
 
+    def _decoded(self, leaf: torch.Tensor, levels: list[torch.Tensor]) -> torch.Tensor:
+        return self.hierarchy.decode(levels, leaf) if self.hierarchy is not None else leaf
+
+    def _fits_mixture(self) -> bool:
+        return self.lexical is not None and self.lexical.fusion == "stacked"
+
     def _eval_step(self, batch: dict, split: str, metrics: HierarchicalMetrics) -> None:
-        leaf, levels = self.logits(batch)  # the loss reads the raw logits, the metrics the decoded scores
-        loss = self._loss(leaf, batch["label"], levels)
-        logits = self.hierarchy.decode(levels, leaf) if self.hierarchy is not None else leaf
+        head, scores, levels = self.view_logits(batch)
+        leaf = head if scores is None else self.lexical.fuse(head, scores)
+        loss = self._loss(leaf, batch["label"], levels)  # the loss reads the raw logits, the metrics decoded ones
         self.log(f"{split}/loss", loss, prog_bar=split == "val", batch_size=len(batch["label"]), sync_dist=True)
+        if split == "val" and self._fits_mixture():  # scored at the epoch's end, once the mixture is fit
+            self._held_out.append((head.detach(), scores.detach(), [x.detach() for x in levels], batch["label"]))
+            return
+        logits = self._decoded(leaf, levels)
         metrics.update(logits.float(), batch["label"])
         if split == "test":
             confidence, predicted = logits.float().softmax(-1).max(-1)
@@ -163,8 +175,27 @@ class ProductClassifier(L.LightningModule):
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._eval_step(batch, "val", self.val_metrics)
 
+    def on_validation_epoch_start(self) -> None:
+        self._held_out = []
+
     def on_validation_epoch_end(self) -> None:
+        if self._fits_mixture() and self._held_out:
+            self._fit_mixture_on_validation()
         self._eval_epoch_end("val", self.val_metrics)
+
+    def _fit_mixture_on_validation(self) -> None:
+        """Stacked fusion: choose the mixture on this pass's validation rows (so the checkpoint of each
+        epoch carries the mixture fit to its head), then score those rows with it."""
+        if self.trainer.world_size > 1:
+            raise NotImplementedError("lexical.fusion=stacked fits its mixture on one process's validation "
+                                      "rows; train on one device or use lexical.fusion=joint")
+        head, scores, target = (torch.cat([b[i] for b in self._held_out]) for i in (0, 1, 3))
+        self.lexical.fit_mixture(head, scores, target)
+        for head, scores, levels, target in self._held_out:
+            self.val_metrics.update(self._decoded(self.lexical.fuse(head, scores), levels).float(), target)
+        self._held_out = []
+        self.log("val/lexical_mix_weight", self.lexical.mix_weight)
+        self.log("val/lexical_mix_sharpness", self.lexical.mix_sharpness)
 
     def on_test_epoch_start(self) -> None:
         self.test_predictions, self.test_confidences = [], []
@@ -187,7 +218,7 @@ class ProductClassifier(L.LightningModule):
         if self.encoder is not None:
             groups += encoder_param_groups(self.encoder, o["lr"], wd, o.get("layer_decay"))
         head_lr = o.get("head_lr", o["lr"])
-        # the per-level heads of a hierarchy and the lexical view's scale train like the head
+        # the per-level heads of a hierarchy and the lexical view's scale (joint fusion) train like the head
         heads = [self.head, *(self.level_heads or ()), *([self.lexical] if self.lexical is not None else [])]
         named = [(n, p) for m in heads for n, p in m.named_parameters() if p.requires_grad]
         groups += [{"params": [p for _, p in named if p.ndim >= 2], "lr": head_lr, "weight_decay": wd, "name": "head"},
