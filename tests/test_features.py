@@ -227,15 +227,15 @@ def test_frozen_run_reads_the_cache_and_never_runs_the_encoder(tmp_path, fast_ov
         torch.testing.assert_close(restored(raw), restored(batch), atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize("overrides", [["freeze=frozen", "+debug=fdr"], ["head=knn", "+debug=fdr"],
-                                       ["head=knn", "head.index=hnsw", "head.k=5"]])
+@pytest.mark.parametrize("overrides", [["freeze=frozen", "+debug=fdr"], ["task=knn", "+debug=fdr"],
+                                       ["task=knn", "task.index=hnsw", "task.k=5"]])
 def test_fast_dev_run_frozen_and_knn(overrides, tmp_path, fast_overrides):
     metrics, _ = train(compose(["+experiment=hybrid", *overrides, *fast_overrides], tmp_path))
     written = json.loads((Path(tmp_path) / "run" / "metrics.json").read_text())
     assert written["choices"]["freeze"] == "frozen" and written["features"]["cache"] in {"built", "hit"}
     for key in ("acc", "acc_top5", "f1_weighted", "f1_macro", "f1_weighted_mean_levels"):
         assert 0.0 <= written["test"][f"test/{key}"] <= 1.0
-    if "head=knn" in overrides and "+debug=fdr" not in overrides:
+    if "task=knn" in overrides and "+debug=fdr" not in overrides:
         assert metrics["test"]["test/acc"] >= 0.25  # 200 leaves, chance 0.005; a random tiny BERT gets ~0.4
 
 

@@ -196,7 +196,7 @@ def test_tfidf_baseline_quality_floor_and_metrics_json(tmp_path):
     f = _synthetic_file(tmp_path / "catalog.jsonl")
     cfg = compose(["+experiment=tfidf_baseline", "data=catalog_file", f"data.catalog.file={f}",
                    "data.catalog.split.val=0.2", "data.catalog.split.test=0.2"], tmp_path)
-    assert cfg.model_type == "tfidf"
+    assert cfg.task.name == "tfidf"
     metrics, objects = train(cfg)
     assert set(metrics) == {"val", "test", "objective", "timings", "choices", "params", "data",
                             "slices", "best_checkpoint", "run_name"}

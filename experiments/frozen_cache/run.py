@@ -54,7 +54,7 @@ LLRD = ["optim.layer_decay=0.8"]
 TUNED = {"full": ["freeze=full"], "full_llrd": ["freeze=full", *LLRD],
          "partial": ["freeze=partial"], "partial_llrd": ["freeze=partial", *LLRD]}
 HEAD_SWEEP = ["head=concat", "head.hidden=256,512,1024", "head.dropout=0.1,0.3"]
-KNN_SWEEP = ["head=knn", "head.k=10,25", "head.index=flat,ivf,hnsw"]
+KNN_SWEEP = ["task=knn", "task.k=10,25", "task.index=flat,ivf,hnsw"]
 
 
 def machine() -> str:
@@ -176,7 +176,7 @@ def sweep(variant_of, args: list[str], name: str) -> list[dict]:
         m = json.loads((job / "metrics.json").read_text())
         overrides = (job / ".hydra" / "overrides.yaml").read_text()
         config = {k: v for k, v in (line.removeprefix("- ").split("=", 1) for line in overrides.splitlines()
-                                    if line.startswith(("- head.", "- trainer.max_epochs", "- optim.head_lr",
+                                    if line.startswith(("- head.", "- task.", "- trainer.max_epochs", "- optim.head_lr",
                                                         "- batch_size")))}
         # seconds: this job's own time inside the sweep (train() start to metrics.json), the imports being
         # paid once per sweep process; sweep_seconds / jobs is the process-level share.
@@ -199,8 +199,8 @@ def part_cache() -> list[dict]:
     for seed in (1, 2):
         records.append(single("frozen", FROZEN, seed=seed))
     records.append(single("frozen_bs32", ["freeze=frozen", "trainer.max_epochs=10", "eval_batch_size=1024"]))
-    records += sweep(lambda c: "knn" if (c["head.k"], c["head.index"]) == ("10", "flat") else
-                     f"knn_k{c['head.k']}_{c['head.index']}", KNN_SWEEP, "knn_sweep")
+    records += sweep(lambda c: "knn" if (c["task.k"], c["task.index"]) == ("10", "flat") else
+                     f"knn_k{c['task.k']}_{c['task.index']}", KNN_SWEEP, "knn_sweep")
     return records
 
 

@@ -100,8 +100,8 @@ def knn_table(records: list[dict]) -> list[str]:
              "| variant | k | index | job seconds | test acc | acc top5 | f1 weighted | f1 mean levels |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        c = r["config"]
-        lines.append(f"| {r['variant']} | {c['head.k']} | {c['head.index']} | {r['seconds']:.1f} "
+        c = {k.replace("head.", "task."): v for k, v in r["config"].items()}  # records before task=knn: head.*
+        lines.append(f"| {r['variant']} | {c['task.k']} | {c['task.index']} | {r['seconds']:.1f} "
                      f"| {_pct(r, 'test/acc')} | {_pct(r, 'test/acc_top5')} | {_pct(r, 'test/f1_weighted')} "
                      f"| {_pct(r, 'test/f1_weighted_mean_levels')} |")
     return lines

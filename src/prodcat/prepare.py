@@ -226,3 +226,9 @@ def open_feature_store(model, tokenizer, split: str = "train") -> FeatureStore:
 
     store.encode = encode
     return store
+
+
+def resolved_backbone(backbone_cfg: dict, prepared: Prepared) -> dict:
+    """The backbone config with `max_length: auto` replaced by the length prepare() chose, so the
+    checkpoint, the feature cache key and inference all truncate as training did."""
+    return {**backbone_cfg, "max_length": prepared.max_length} if prepared.max_length else backbone_cfg

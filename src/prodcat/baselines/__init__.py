@@ -1,5 +1,2 @@
-"""Classical baselines, trained on the same splits and scored by the same metric code as the neural runs."""
-
-from prodcat.baselines.tfidf import train_tfidf
-
-__all__ = ["train_tfidf"]
+"""Classical baselines, trained on the same splits and scored by the same metric code as the neural runs
+(`prodcat.baselines.tfidf`; run as task=tfidf, `prodcat.tasks.tfidf`)."""

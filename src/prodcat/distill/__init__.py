@@ -7,7 +7,7 @@
 - `student`: the student's encoder: a backbone config, or a k-layer copy of the teacher's encoder.
 - `module`: `DistillClassifier`, a ProductClassifier whose training loss also reads the teacher; its
   checkpoints load as plain ProductClassifier checkpoints, so serving and export need nothing new.
-- `run`: `train_distill(cfg, ...)`, what `prodcat.train.train` hands over to when distillation is on.
+The run itself is the `distill` task (`prodcat.tasks.distill`), selected by `+experiment=distill`.
 """
 
 from __future__ import annotations

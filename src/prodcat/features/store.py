@@ -185,3 +185,13 @@ def open_store(root: str | Path, inputs: dict, texts: Sequence[str], encode: Enc
     store = FeatureStore.load(folder)
     store.encode, store.built, store.build_s = encode, "build_s" in timing, timing.get("build_s", 0.0)
     return store
+
+
+def describe_stores(stores: dict[str, FeatureStore]) -> dict:
+    """Which feature caches a run read, and whether it had to build them (metrics.json `features`)."""
+    if not stores:
+        return {}
+    return {"cache": "built" if any(s.built for s in stores.values()) else "hit",
+            "build_s": sum(s.build_s for s in stores.values()),
+            "keys": {split: s.key for split, s in stores.items()},
+            "folders": {split: str(s.folder) for split, s in stores.items()}}
