@@ -6,12 +6,12 @@
 #   DEST/amazon_uk_toys/amazon_co-ecommerce_sample.csv  Amazon UK toys (Yannooh/Products)
 #   DEST/google_taxonomy/taxonomy-with-ids.en-US.txt    Google product taxonomy (google.com)
 # Existing files are kept (delete one to fetch it again). Needs curl and unzip. Never run by the tests.
-# See data/REAL_DATASETS.md for what each file holds and how prodcat reads it.
+# See data/README.md for what each file holds and how prodcat reads it.
 set -euo pipefail
 
 DEST="${1:-data/datasets}"
 # Sources, each overridable from the environment (a mirror). Pinned commits: the files whose row counts
-# data/REAL_DATASETS.md gives.
+# data/README.md gives.
 MWPD_BASE="${MWPD_BASE:-https://raw.githubusercontent.com/ir-ischool-uos/mwpd/9e4c63e0ac08b9491cdd91feb6ed14e19bc266cb/data}"
 AMAZON_URL="${AMAZON_URL:-https://raw.githubusercontent.com/Yannooh/Products/7e862002ee9f1f3ca674979ad5e6255d8195c50b/amazon_co-ecommerce_sample.csv}"
 # Google publishes only the latest version; the pinned copy is the 2021-09-21 version the tests count.

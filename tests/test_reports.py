@@ -5,7 +5,7 @@ import numpy as np
 from prodcat.data.catalog import Product
 from prodcat.data.labels import LabelSpace
 from prodcat.eval.plots import plot_category_vectors
-from prodcat.eval.test_report import report_tables
+from prodcat.eval.report_tables import report_tables
 from prodcat.graph.linker import GraphLinker
 from prodcat.graph.taxonomy import Taxonomy
 

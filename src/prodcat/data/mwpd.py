@@ -1,6 +1,6 @@
 """MWPD2020 task 2 (WDC product offers labelled with 3 levels of the GS1 GPC): the official split.
 
-`<root>/mwpd2020/{train,validation,test}.jsonl`, one offer per line (see data/REAL_DATASETS.md).
+`<root>/mwpd2020/{train,validation,test}.jsonl`, one offer per line (see data/README.md).
 - text: the `text_fields` joined with " | " (default `Name` only, as in the published baselines).
 - path: (lvl1, lvl2, lvl3) exactly as given. The `"<code>_<name>"` strings are the GPC ids: kept whole,
   label ids stay stable and equal names under different codes stay distinct.

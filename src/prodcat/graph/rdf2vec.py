@@ -12,7 +12,7 @@ entity URIs, sorted, row i <-> vectors[i]) and, for the pyrdf2vec engine, `graph
 to see what was embedded). The key hashes the graph's triples, the entities, the settings (engine
 included), the seed and the versions of the libraries the engine uses.
 
-Pitfalls handled here (see docs/DEPENDENCIES.md):
+Pitfalls handled here (see ../shared/docs/DEPENDENCIES.md):
 - `md5_bytes=None`: pyrdf2vec's default hashes vertices that are not first in a walk, so an entity met
   mid-walk gets no vector. `with_reverse=False` by default: reverse walks multiply walks by max_walks;
   the graph has broader AND narrower triples, so forward walks already go up and down the tree.
@@ -45,7 +45,7 @@ from rdflib import RDF, RDFS, SKOS
 
 from prodcat.cache import load_or_build
 from prodcat.graph.kg import write_turtle
-from prodcat.graph.walks import WalkGraph
+from prodcat.graph.walks import WalkGraph, stable_hash
 from prodcat.graph.walks import embed as fast_embed
 
 log = logging.getLogger(__name__)
@@ -84,11 +84,6 @@ WALKERS = {
     "community": "CommunityWalker",
     "split": "SplitWalker",
 }
-
-
-def stable_hash(text: str) -> int:
-    """Word2Vec's `hashfxn`: the same int in every process, unlike `hash` under PYTHONHASHSEED."""
-    return int.from_bytes(hashlib.md5(text.encode("utf-8")).digest()[:8], "little")
 
 
 def graph_hash(graph: rdflib.Graph) -> str:

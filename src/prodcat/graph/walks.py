@@ -31,6 +31,7 @@ Token id of node i is i, of predicate j is n_nodes + j; -1 pads walks shorter th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 import time
@@ -45,6 +46,11 @@ log = logging.getLogger(__name__)
 PAD = -1
 _BLOCK_WALKS = 1 << 20  # walks drawn per block: bounds temporaries (~40 MB); part of the seeded stream
 _CORPUS_ROWS = 1 << 18  # walks encoded per write
+
+
+def stable_hash(text: str) -> int:
+    """Word2Vec's `hashfxn`: the same int in every process, unlike `hash` under PYTHONHASHSEED."""
+    return int.from_bytes(hashlib.md5(text.encode("utf-8")).digest()[:8], "little")
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,6 @@ def word2vec(walks: np.ndarray, n_tokens: int, settings: dict, seed: int, worker
     min_count=1); returns the model (its words are `token_words`)."""
     from gensim.models import Word2Vec
 
-    from prodcat.graph.rdf2vec import stable_hash  # lazy: rdf2vec imports this module
 
     counts = np.bincount(walks[walks >= 0], minlength=n_tokens)  # (N + P,)
     present = np.flatnonzero(counts)

@@ -20,8 +20,8 @@ from prodcat.data.datamodule import CatalogDataModule
 from prodcat.distill import enabled as distill_enabled
 from prodcat.distributed import after_ddp_fit, check_ddp_launch
 from prodcat.eval.plots import plot_category_vectors
+from prodcat.eval.report_tables import log_to_wandb, report_tables
 from prodcat.eval.run_record import run_record, slice_accuracy, write_json_atomic
-from prodcat.eval.test_report import log_to_wandb, report_tables
 from prodcat.features.store import describe_stores
 from prodcat.models.heads import HEADS
 from prodcat.models.module import ProductClassifier
