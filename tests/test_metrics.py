@@ -37,3 +37,15 @@ def test_metrics_match_sklearn_at_every_level():
     assert np.isclose(out["f1_weighted_mean_levels"], np.mean(f1s))
     # a wrong leaf under the right parent still counts at the upper levels
     assert out["lvl1/acc"] > out["acc"]
+
+
+def test_a_catalog_under_one_root_scores_its_single_category_level_as_right():
+    paths = [("Toys", "Bricks"), ("Toys", "Dolls"), ("Toys", "Puzzles")]
+    labels = LabelSpace.from_products([Product("", p) for p in paths])
+    target = torch.tensor([0, 1, 2, 0])
+    logits = torch.eye(3)[[0, 2, 2, 1]]  # two of four leaves right
+    metrics = HierarchicalMetrics(len(labels), labels.level_ids)
+    metrics.update(logits, target)
+    out = metrics.compute()
+    assert out["lvl1/acc"] == 1.0 and out["lvl1/f1_macro"] == 1.0 and out["acc"] == 0.5
+    assert np.isclose(out["f1_weighted_mean_levels"], (1.0 + out["lvl2/f1_weighted"]) / 2)

@@ -178,8 +178,8 @@ def feature_inputs(backbone_cfg: dict, encoder: torch.nn.Module, tokenizer, weig
     `weights`: the sha256 of the encoder's weights when the caller has it already."""
     return {"backbone": backbone_cfg["name"], "weights_sha256": weights or weights_sha256(encoder),
             "tokenizer_sha256": tokenizer_sha256(tokenizer), "max_length": int(backbone_cfg["max_length"]),
-            "pooling": backbone_cfg.get("pooling", "cls"),
-            "pooling_layers": int(backbone_cfg.get("pooling_layers", 4)), "dim": pooled_dim(encoder, backbone_cfg),
+            "pooling": backbone_cfg["pooling"], "pooling_layers": int(backbone_cfg["pooling_layers"]),
+            "dim": pooled_dim(encoder, backbone_cfg),
             "encoder_dtype": str(next(encoder.parameters()).dtype).removeprefix("torch."), "dtype": "float32"}
 
 
@@ -222,7 +222,7 @@ def open_feature_store(model, tokenizer, split: str = "train") -> FeatureStore:
 
     def encode(texts: list[str]) -> np.ndarray:
         return encode_texts(model.encoder, tokenizer, texts, max_length=backbone["max_length"],
-                            pooling=backbone.get("pooling", "cls"), pooling_layers=backbone.get("pooling_layers", 4))
+                            pooling=backbone["pooling"], pooling_layers=backbone["pooling_layers"])
 
     store.encode = encode
     return store

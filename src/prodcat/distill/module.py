@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader
 
 from prodcat.data.datamodule import CatalogDataModule
 from prodcat.distill.losses import attention_mse, hidden_mse, soft_loss
-from prodcat.models.backbones import pool
+from prodcat.models.backbones import pool_outputs
 from prodcat.models.module import ProductClassifier
 
 PROJ = "distill_proj."
@@ -27,7 +27,7 @@ PROJ = "distill_proj."
 
 def forward_with_states(module: ProductClassifier, batch: dict) -> tuple[torch.Tensor, tuple, tuple]:
     """The module's forward (B, C), plus its encoder's hidden states ((B, T, H) x layers + 1, the embedding output
-    first) and attention maps ((B, heads, T, T) x layers). Pools exactly as `prodcat.models.backbones.encode`."""
+    first) and attention maps ((B, heads, T, T) x layers). Pools as `prodcat.models.backbones.encode` does."""
     cfg = module.hparams.backbone
     mask = batch["attention_mask"]
     out = module.encoder(input_ids=batch["input_ids"], attention_mask=mask, output_hidden_states=True,
@@ -35,12 +35,7 @@ def forward_with_states(module: ProductClassifier, batch: dict) -> tuple[torch.T
     if not out.attentions:
         raise RuntimeError(f"{type(module.encoder).__name__} returned no attention maps: it must run with eager "
                            "attention (set_attn_implementation('eager')) for distill=tinybert")
-    pooling = cfg.get("pooling", "cls")
-    if pooling == "cls_last_k":
-        h = torch.cat([s[:, 0] for s in out.hidden_states[-int(cfg.get("pooling_layers", 4)):]], dim=-1)
-    else:
-        h = pool(out.last_hidden_state, mask, pooling)  # (B, H)
-    return module.head(h, batch.get("graph")), out.hidden_states, out.attentions
+    return module.head(pool_outputs(out, mask, cfg), batch.get("graph")), out.hidden_states, out.attentions
 
 
 class DistillClassifier(ProductClassifier):

@@ -105,20 +105,26 @@ def pool(last_hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) 
     raise ValueError(f"backbone.pooling={pooling!r}: expected one of {POOLINGS}")
 
 
+def pool_outputs(outputs, attention_mask: torch.Tensor, cfg: dict) -> torch.Tensor:
+    """An encoder's outputs -> pooled text vector h: (B, H), or (B, k * H) for `cls_last_k` (the first token
+    of each of the last `pooling_layers` layers, concatenated, as in the BERT paper's feature study; the
+    outputs must then carry hidden_states)."""
+    if cfg["pooling"] == "cls_last_k":
+        return torch.cat([s[:, 0] for s in outputs.hidden_states[-int(cfg["pooling_layers"]):]], dim=-1)
+    return pool(outputs.last_hidden_state, attention_mask, cfg["pooling"])
+
+
 def encode(encoder: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor, cfg: dict) -> torch.Tensor:
-    """(B, T) token ids -> pooled text vector h: (B, H), or (B, k * H) for `cls_last_k` (the first token
-    of each of the last `pooling_layers` layers, concatenated, as in the BERT paper's feature study)."""
-    pooling = cfg.get("pooling", "cls")
-    if pooling == "cls_last_k":
-        states = encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True).hidden_states
-        return torch.cat([s[:, 0] for s in states[-int(cfg.get("pooling_layers", 4)):]], dim=-1)  # (B, k*H)
-    return pool(encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask, pooling)
+    """(B, T) token ids -> pooled text vector h (`pool_outputs`)."""
+    outputs = encoder(input_ids=input_ids, attention_mask=attention_mask,
+                      output_hidden_states=cfg["pooling"] == "cls_last_k")
+    return pool_outputs(outputs, attention_mask, cfg)
 
 
 def pooled_dim(encoder: torch.nn.Module, cfg: dict) -> int:
     """Width of `encode`'s output for this encoder and backbone config."""
     hidden = encoder.config.hidden_size if hasattr(encoder.config, "hidden_size") else encoder.config.dim
-    return hidden * (int(cfg.get("pooling_layers", 4)) if cfg.get("pooling") == "cls_last_k" else 1)
+    return hidden * (int(cfg["pooling_layers"]) if cfg["pooling"] == "cls_last_k" else 1)
 
 
 def resolve_max_length(cfg: dict, tokenizer, train_texts: Sequence[str], quantile: float = 0.99) -> int:

@@ -6,6 +6,8 @@ Each head says which views it reads, so the module never runs the encoder for a 
 
 from __future__ import annotations
 
+import importlib
+
 import torch
 from torch import nn
 
@@ -138,7 +140,18 @@ HEADS = {"linear": LinearHead, "mlp": MLPHead, "graph": GraphHead, "concat": Con
          "label_graph": LabelGraphHead}
 
 
+def head_class(name: str) -> type[nn.Module]:
+    """A head by its registered name (HEADS), or any head class by its dotted path (`mypkg.heads.MyHead`):
+    a new head needs only its module and `conf/head/<name>.yaml`."""
+    if name in HEADS:
+        return HEADS[name]
+    module, _, attr = name.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError, ValueError):
+        raise ValueError(f"head.name={name!r}: expected one of {sorted(HEADS)} or an importable "
+                         "'package.module.Class'") from None
+
+
 def build_head(name: str, text_dim: int, graph_dim: int, num_labels: int, **kwargs) -> nn.Module:
-    if name not in HEADS:
-        raise ValueError(f"head.name={name!r}: expected one of {sorted(HEADS)}")
-    return HEADS[name](text_dim, graph_dim, num_labels, **kwargs)
+    return head_class(name)(text_dim, graph_dim, num_labels, **kwargs)

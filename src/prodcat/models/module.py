@@ -26,7 +26,7 @@ from prodcat.eval.metrics import HierarchicalMetrics
 from prodcat.features.store import weights_sha256
 from prodcat.models.backbones import build_encoder, encode, pooled_dim
 from prodcat.models.freezing import apply_freeze, encoder_param_groups
-from prodcat.models.heads import HEADS, build_head
+from prodcat.models.heads import build_head, head_class
 from prodcat.models.hierarchy import Hierarchy
 from prodcat.models.lexical import LexicalLayer
 from prodcat.models.schedule import warmup_linear_decay
@@ -57,7 +57,7 @@ class ProductClassifier(L.LightningModule):
         self.save_hyperparameters(logger=False, ignore=["label_vectors", "lexical_model"])
         self.label_space = LabelSpace.from_dict(labels)
         head_kwargs = {k: v for k, v in head.items() if k != "name"}
-        uses_text = HEADS[head["name"]].uses_text
+        uses_text = head_class(head["name"]).uses_text
         self.encoder = build_encoder(backbone, vocab_size, seed) if uses_text else None
         self.freeze_strategy = (freeze or {}).get("strategy", "full")
         if self.encoder is not None:
@@ -67,7 +67,7 @@ class ProductClassifier(L.LightningModule):
             self.encoder.train(self.freeze_strategy != "frozen")
         text_dim = pooled_dim(self.encoder, backbone) if uses_text else 0
         label_vectors = label_vectors or {}
-        if HEADS[head["name"]].uses_label_vectors:
+        if head_class(head["name"]).uses_label_vectors:
             head_kwargs["label_dim"] = label_dim
         self.head = build_head(head["name"], text_dim, graph_dim, len(self.label_space), **head_kwargs,
                                **self._label_kwargs(label_vectors.get("leaf")))
@@ -94,7 +94,7 @@ class ProductClassifier(L.LightningModule):
 
     @property
     def head_uses_label_vectors(self) -> bool:
-        return HEADS[self.hparams.head["name"]].uses_label_vectors
+        return head_class(self.hparams.head["name"]).uses_label_vectors
 
     # -- forward ---------------------------------------------------------------------------------
     def logits(self, batch: dict) -> tuple[torch.Tensor, list[torch.Tensor]]:

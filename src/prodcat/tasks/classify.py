@@ -23,7 +23,7 @@ from prodcat.eval.plots import plot_category_vectors
 from prodcat.eval.report_tables import log_to_wandb, report_tables
 from prodcat.eval.run_record import run_record, slice_accuracy, write_json_atomic
 from prodcat.features.store import describe_stores
-from prodcat.models.heads import HEADS
+from prodcat.models.heads import head_class
 from prodcat.models.module import ProductClassifier
 from prodcat.prepare import Prepared, add_text_features, feature_stores, prepare, resolved_backbone
 from prodcat.resume import check_label_space, resolve_ckpt_path
@@ -43,7 +43,7 @@ def run(ctx: RunContext) -> Result:
     _check(cfg)
     freeze = plain(cfg.freeze)
     resume_from = resolve_ckpt_path(cfg, out_dir)  # ckpt_path= / resume=true (prodcat.resume)
-    head_cls = HEADS[cfg.head.name]
+    head_cls = head_class(cfg.head.name)
     frozen = freeze["strategy"] == "frozen" and head_cls.uses_text
     prepared = prepare(
         catalog, backbone_cfg=plain(cfg.backbone), graph_cfg=plain(cfg.graph),

@@ -31,7 +31,7 @@ from prodcat.distill.teacher import check_label_space, load_teacher, teacher_log
 from prodcat.eval.run_record import run_record, slice_accuracy
 from prodcat.features.store import tokenizer_sha256
 from prodcat.models.backbones import load_tokenizer, resolve_max_length, resolve_pretrained
-from prodcat.models.heads import HEADS
+from prodcat.models.heads import head_class
 from prodcat.prepare import split_graph_features
 from prodcat.serve.assets import ServingAssets
 from prodcat.tasks.context import Result, RunContext, freeze_choices, plain, tokenizer_files
@@ -82,7 +82,7 @@ def _student(cfg: DictConfig, d: dict, teacher, t_assets: ServingAssets, catalog
 
 
 def _check_tinybert(student: dict, t_assets: ServingAssets) -> None:
-    if not t_assets.uses_text or not HEADS[student["head"]["name"]].uses_text:
+    if not t_assets.uses_text or not head_class(student["head"]["name"]).uses_text:
         raise ValueError("distill=tinybert: teacher and student must both read text")
     same = tokenizer_sha256(student["tokenizer"]) == tokenizer_sha256(t_assets.tokenizer())
     if not same or student["max_length"] != t_assets.max_length:
@@ -106,7 +106,7 @@ def run(ctx: RunContext) -> Result:
                          f"{d['teacher']}; distil from a teacher trained with lexical=none")
     t_assets = ServingAssets.from_module(teacher)
     student = _student(cfg, d, teacher, t_assets, catalog)
-    head_cls = HEADS[student["head"]["name"]]
+    head_cls = head_class(student["head"]["name"])
     if d["mode"] == "tinybert":
         _check_tinybert(student, t_assets)
     splits = {s: SplitArrays(labels=np.asarray(y[s], dtype=np.int64)) for s in SPLITS}
