@@ -34,9 +34,11 @@ VARIANTS = {
     "text_lexical": ["+experiment=text_lexical"],
     "text_graph": ["+experiment=text_graph"],
     "lexical_graph": ["+experiment=lexical_graph"],
-    "hybrid": ["+experiment=hybrid"],
-    # the hybrid trained on the fused loss alone: text and graph learn only the lexical model's residual
-    "hybrid_residual": ["+experiment=hybrid", "lexical.head_loss_weight=0"],
+    "hybrid": ["+experiment=hybrid"],  # lexical.fusion=stacked: the mixture with the lexical view fit on validation
+    # the earlier fusions, kept as what did not work: the lexical term added to the logits with a learned scale,
+    # with CE of the head alone beside the fused CE (joint), or the fused CE alone (residual)
+    "hybrid_joint": ["+experiment=hybrid", "lexical.fusion=joint"],
+    "hybrid_residual": ["+experiment=hybrid", "lexical.fusion=joint", "lexical.head_loss_weight=0"],
 }
 # Amazon toys: every variant reads "title | brand" as text (the probe, and TF-IDF's best input there);
 # the hybrid's graph links the same brand field to the categories it sells in.

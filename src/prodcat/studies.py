@@ -71,7 +71,8 @@ def record(study: str, dataset: str, variant: str, seed: int, folder: Path, extr
     return {"study": study, "dataset": dataset, "variant": variant, "seed": seed, "split": "test",
             "metrics": {**scores, **(extra or {}), "epochs": m["timings"].get("epochs")},
             "seconds": wall.get("wall_s", m["timings"].get("total_s")),
-            "command": wall.get("command"), "machine": machine(), "date": wall.get("date"),
+            "command": wall.get("command"), "commit": wall.get("commit"), "machine": machine(),
+            "date": wall.get("date"),
             "rows": m["data"]["rows"], "classes": m["data"]["classes"]}
 
 
