@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from prodcat.data.catalog import Product
 from prodcat.data.labels import LabelSpace
 from prodcat.data.readers import read_catalog, read_products
@@ -49,3 +51,20 @@ def test_label_space_levels_handle_variable_depth():
     # "A > D" is shallower than level 3: it stands for itself there
     assert [labels.level_names[2][i] for i in labels.level_ids[2]] == ["A > B > C", "A > D", "E > F > G"]
     assert LabelSpace.from_dict(labels.to_dict()) == labels
+
+
+def test_separators_do_not_depend_on_stray_whitespace(tmp_path):
+    rows = [_row(path="Electronics > Phones"), _row(path="Electronics>Phones"), _row(path=" Electronics >Phones ")]
+    products, _ = read_products(_jsonl(tmp_path / "a.jsonl", rows), **FIELDS)
+    assert {p.path for p in products} == {("Electronics", "Phones")}
+    for trailing in ("Electronics > Phones >", "Electronics > Phones > "):
+        with pytest.raises(ValueError, match="line 1: empty level in category path"):
+            read_products(_jsonl(tmp_path / "b.jsonl", [_row(path=trailing)]), **FIELDS)
+
+
+def test_a_csv_record_with_an_unbalanced_quote_is_reported_at_its_first_line(tmp_path):
+    good = "".join(f"title {i},A > B,x\n" for i in range(3))
+    csv = tmp_path / "a.csv"
+    csv.write_text("title,category_path,brand\n" + good + '"broken title,A > B,x\n' + good)
+    with pytest.raises(ValueError, match=r"a.csv, line 5: .* runs to line 8: an unbalanced quote"):
+        read_products(csv, **FIELDS)

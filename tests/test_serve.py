@@ -79,6 +79,25 @@ def test_topk_records_fields_order_and_probabilities(predictor):
     assert len(predictor.predict(TITLES[:1])[0]["categories"]) == 5  # the predictor's default top_k
 
 
+def test_top_k_must_be_a_whole_number_of_at_least_one(predictor):
+    for k in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match=f"top_k={k!r}"):
+            predictor.predict(TITLES, top_k=k)
+    with pytest.raises(ValueError, match="top_k=0"):
+        Predictor(predictor.backend, predictor.assets, top_k=0)
+    n = len(predictor.assets.leaves)
+    assert len(predictor.predict(TITLES[:1], top_k=n + 5)[0]["categories"]) == n  # more than exist: all of them
+
+
+def test_a_line_that_is_not_utf8_is_an_error_in_place(run, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_bytes(b"apple iphone 15 pro\n\xff\xfe broken \xc3\n nike air max 90\n")
+    out = tmp_path / "out.jsonl"
+    assert _cli([f"model={run['ckpt']}", f"input={src}", f"output={out}"]) == []
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r.get("error") for r in records] == [None, "line 2: not valid UTF-8 text", None]
+
+
 def test_bad_items_get_errors_in_place_without_failing_the_batch(predictor):
     inputs = ["apple iphone 15 pro", "", "   \n", None, 42, {"text": "air max 90", "brand": 3},
               {"title": "no text field", "id": "a"}, {"text": "nike air max 90", "brand": "Nike", "id": "sku-7"}]

@@ -53,10 +53,12 @@ def _records(path: Path, fmt: str, csv_columns: list[str] | None) -> Iterator[tu
             if fmt == "csv":
                 reader = csv.reader(f)
                 header = csv_columns or next(reader, [])
+                end = reader.line_num  # a quoted field may span lines: a record starts after the last one's end
                 for row in reader:
-                    n = reader.line_num
+                    n, end = end + 1, reader.line_num
                     if len(row) != len(header):
-                        yield n, f"{len(row)} columns where the header has {len(header)}"
+                        spans = f"; the record runs to line {end}: an unbalanced quote?" if end > n else ""
+                        yield n, f"{len(row)} columns where the header has {len(header)}{spans}"
                     else:
                         yield n, dict(zip(header, row, strict=True))
             else:
@@ -127,7 +129,10 @@ def _parse(record, text_fields, path_field, path_sep, brand_field) -> tuple[str 
     if not text:
         return f"empty text in {text_fields}", None
     raw_path = record[path_field]
-    parts = raw_path if isinstance(raw_path, list) else str(raw_path or "").split(path_sep)
+    # split on the separator's visible part, whatever whitespace surrounds it: "A > B >" and "A > B > " are
+    # both a path with an empty last level (rejected), never a category named "B >"
+    sep = path_sep.strip() or path_sep
+    parts = raw_path if isinstance(raw_path, list) else str(raw_path or "").split(sep)
     parts = tuple(str(p).strip() for p in parts)
     if not any(parts):
         return f"empty category path in {path_field!r}", None

@@ -21,11 +21,12 @@ def _inputs(cfg: DictConfig):
     if cfg.texts:  # command-line arguments are text: Hydra reads `texts=[12345]` as an int, give it back
         yield from (to_item(t if t is None or isinstance(t, str) else str(t)) for t in cfg.texts)
     if cfg.input and cfg.input != "-":
-        with open(cfg.input, encoding="utf-8") as f:
+        with open(cfg.input, encoding="utf-8", errors="surrogateescape") as f:  # bad lines: errors in place
             yield from read_stream(f, cfg.input, cfg.input_format, **fields)
     elif cfg.input == "-" or not cfg.texts:
         if cfg.input is None and sys.stdin.isatty():
             raise SystemExit("no input: give 'texts=[...]', input=<file.jsonl|file.txt>, or pipe lines into stdin")
+        sys.stdin.reconfigure(errors="surrogateescape")
         yield from read_stream(sys.stdin, "-", cfg.input_format, **fields)
 
 

@@ -72,6 +72,9 @@ def parse_lines(lines: Iterable[str], fmt: Literal["jsonl", "text"], **fields: s
     """One item per line, blank lines included (as errors), so output record i answers input line i + 1."""
     for number, line in enumerate(lines, 1):
         line = line.rstrip("\r\n")
+        if not _is_utf8(line):  # streams are opened with errors="surrogateescape": bad bytes show up here
+            yield Item(None, error=f"line {number}: not valid UTF-8 text")
+            continue
         if fmt == "text":
             yield to_item(line)
             continue
@@ -84,6 +87,14 @@ def parse_lines(lines: Iterable[str], fmt: Literal["jsonl", "text"], **fields: s
             yield Item(None, error=f"line {number}: invalid JSON ({e.msg})")
             continue
         yield to_item(obj, **fields)
+
+
+def _is_utf8(line: str) -> bool:
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: a byte that did not decode
+        return False
+    return True
 
 
 def read_stream(stream: Iterable[str], name: str | None = None, fmt: Format = "auto", **fields: str) -> Iterator[Item]:

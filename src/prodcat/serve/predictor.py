@@ -33,10 +33,17 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _whole_at_least_one(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}={value!r}: expected a whole number >= 1 (top_k above the number of "
+                         "categories returns them all)")
+    return int(value)
+
+
 class Predictor:
     def __init__(self, backend, assets: ServingAssets, *, top_k: int = 5, batch_size: int = 64):
         self.backend, self.assets = backend, assets
-        self.top_k, self.batch_size = int(top_k), int(batch_size)
+        self.top_k, self.batch_size = _whole_at_least_one("top_k", top_k), _whole_at_least_one("batch_size", batch_size)
         self.tokenizer = assets.tokenizer()  # None for a graph-only head
         self.linker = assets.graph_linker()  # None for a text-only head
         self.lexical = assets.lexical_featurizer()  # None without the lexical view
@@ -130,13 +137,14 @@ class Predictor:
         """Records in input order, computed `batch_size` inputs at a time (a file is never read whole)."""
         batch: list[Item] = []
         start = 0
+        k = self.top_k if top_k is None else _whole_at_least_one("top_k", top_k)
         for obj in inputs:
             batch.append(to_item(obj))
             if len(batch) == self.batch_size:
-                yield from self._predict_batch(batch, start, top_k or self.top_k)
+                yield from self._predict_batch(batch, start, k)
                 start, batch = start + len(batch), []
         if batch:
-            yield from self._predict_batch(batch, start, top_k or self.top_k)
+            yield from self._predict_batch(batch, start, k)
 
     def _predict_batch(self, items: list[Item], start: int, k: int) -> Iterator[dict]:
         valid = [i for i, it in enumerate(items) if it.error is None]
