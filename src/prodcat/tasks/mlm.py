@@ -17,6 +17,7 @@ from pathlib import Path
 
 from torch.utils.data import DataLoader
 
+from prodcat.data.resumable import train_loader
 from prodcat.eval.run_record import write_json_atomic
 from prodcat.models.backbones import load_tokenizer
 from prodcat.pretrain.corpus import MLMCollator, corpus_texts, fixed_batches, split_heldout, texts_key
@@ -41,8 +42,10 @@ def run(ctx: RunContext) -> Result:
         return MLMCollator(tok, p["max_length"], sentence_pair=p.get("sentence_pair"),
                            separator=p.get("pair_separator", " | "), partners=train_texts, seed=seed, **masking)
 
-    train_loader = DataLoader(train_texts, batch_size=cfg.batch_size, shuffle=True, collate_fn=collator(cfg.seed),
-                              num_workers=cfg.num_workers, drop_last=False)
+    # the seeded, resumable order of classification training: a resumed run continues the killed one's epoch
+    # at the saved batch (the masks of the remaining steps are drawn afresh: the collator's RNG is not saved)
+    loader = train_loader(train_texts, batch_size=cfg.batch_size, seed=cfg.seed, collate_fn=collator(cfg.seed),
+                          num_workers=cfg.num_workers)
     val_batches = fixed_batches(heldout, collator(cfg.seed + 1), cfg.eval_batch_size) if heldout else None
     val_loader = DataLoader(val_batches, batch_size=None) if val_batches else None
     optim = {"lr": p["lr"], "weight_decay": p["weight_decay"], "warmup_ratio": p["warmup_ratio"]}
@@ -55,7 +58,7 @@ def run(ctx: RunContext) -> Result:
     if val_loader is not None and ckpt is None:  # the held-out loss before any step: the curve's start
         initial = trainer.validate(module, val_loader, verbose=False)[0]
     t = time.perf_counter()
-    trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt)
+    trainer.fit(module, loader, val_loader, ckpt_path=ckpt)
     fit_s = time.perf_counter() - t
     final = trainer.validate(module, val_loader, verbose=False)[0] if val_loader is not None else {}
 
