@@ -89,6 +89,14 @@ def test_top_k_must_be_a_whole_number_of_at_least_one(predictor):
     assert len(predictor.predict(TITLES[:1], top_k=n + 5)[0]["categories"]) == n  # more than exist: all of them
 
 
+def test_a_text_the_tokenizer_cannot_read_says_it_abstains(predictor):
+    guarded = Predictor(predictor.backend, predictor.assets, abstain_unknown_share=0.5)
+    emoji, known = guarded.predict(["\U0001f642\U0001f680 \U0001f642", TITLES[0]])
+    assert emoji["unknown_token_share"] == 1.0 and emoji["abstain"] is True and emoji["categories"]
+    assert known["unknown_token_share"] == 0.0 and "abstain" not in known
+    assert "abstain" not in predictor.predict(["\U0001f642"])[0]  # no threshold: never
+
+
 def test_a_line_that_is_not_utf8_is_an_error_in_place(run, tmp_path):
     src = tmp_path / "in.txt"
     src.write_bytes(b"apple iphone 15 pro\n\xff\xfe broken \xc3\n nike air max 90\n")

@@ -35,7 +35,7 @@ def predict(cfg: DictConfig) -> dict:
     from prodcat.serve.predictor import Predictor
 
     predictor = Predictor.load(cfg.model, cfg.runtime, threads=cfg.threads, top_k=cfg.top_k,
-                               batch_size=cfg.batch_size)
+                               batch_size=cfg.batch_size, abstain_unknown_share=cfg.abstain_unknown_share)
     counts = {"items": 0, "errors": 0, "truncated": 0}
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(open(cfg.output, "w", encoding="utf-8")) if cfg.output else sys.stdout

@@ -41,8 +41,12 @@ def _whole_at_least_one(name: str, value) -> int:
 
 
 class Predictor:
-    def __init__(self, backend, assets: ServingAssets, *, top_k: int = 5, batch_size: int = 64):
+    def __init__(self, backend, assets: ServingAssets, *, top_k: int = 5, batch_size: int = 64,
+                 abstain_unknown_share: float | None = None):
+        """`abstain_unknown_share`: a record whose text has at least this share of word pieces unknown to the
+        tokenizer (emoji, an uncovered script) says `"abstain": true`; None: never."""
         self.backend, self.assets = backend, assets
+        self.abstain_unknown_share = abstain_unknown_share
         self.top_k, self.batch_size = _whole_at_least_one("top_k", top_k), _whole_at_least_one("batch_size", batch_size)
         self.tokenizer = assets.tokenizer()  # None for a graph-only head
         self.linker = assets.graph_linker()  # None for a text-only head
@@ -105,6 +109,16 @@ class Predictor:
             inputs["lexical_ids"], inputs["lexical_values"] = self.lexical.sparse_inputs(texts)  # (B, K) each
         return inputs, truncated
 
+    def unknown_share(self, inputs: dict[str, np.ndarray]) -> np.ndarray | None:
+        """(B,) share of each text's word pieces (special tokens and padding aside) that are the tokenizer's
+        unknown token: the text side's answer is a guess when it is high. None for a model without text."""
+        if "input_ids" not in inputs or self.tokenizer.unk_token_id is None:
+            return None
+        ids, real = inputs["input_ids"], inputs["attention_mask"].astype(bool)  # (B, T)
+        real &= ~np.isin(ids, self.tokenizer.all_special_ids) | (ids == self.tokenizer.unk_token_id)
+        unknown = (ids == self.tokenizer.unk_token_id) & real
+        return unknown.sum(1) / np.maximum(real.sum(1), 1)
+
     def probabilities(self, inputs: Iterable) -> np.ndarray:
         """(N, C) class probabilities; every input must be valid (used by the export checks)."""
         items = [to_item(x) for x in inputs]
@@ -151,6 +165,7 @@ class Predictor:
         rows: dict[int, int] = {i: r for r, i in enumerate(valid)}
         if valid:
             inputs, truncated = self.features([items[i] for i in valid])
+            unknown = self.unknown_share(inputs)
             probs = softmax(self.backend(inputs))  # (B, C)
             top = np.argsort(-probs, axis=1, kind="stable")[:, :k]  # (B, k), most probable first
         for i, it in enumerate(items):
@@ -163,6 +178,10 @@ class Predictor:
                 r = rows[i]
                 rec["text"] = it.text
                 rec["truncated"] = bool(truncated[r])
+                if unknown is not None:
+                    rec["unknown_token_share"] = round(float(unknown[r]), 3)
+                    if self.abstain_unknown_share is not None and unknown[r] >= self.abstain_unknown_share:
+                        rec["abstain"] = True
                 rec["categories"] = [{**self.categories[c], "confidence": round(float(probs[r, c]), 6)}
                                      for c in top[r]]
             yield rec
