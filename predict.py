@@ -3,27 +3,16 @@
     python predict.py model=<run>/checkpoints/best.ckpt 'texts=[apple iphone 15 pro 256gb, nike air max 90]'
     python predict.py model=<run>/checkpoints/best.ckpt input=products.jsonl output=predictions.jsonl
     cat titles.txt | python predict.py model=<run>/export/model.int8.onnx runtime=onnx
+
+The same as `prodcat-predict` (prodcat.cli).
 """
 
-import logging
 import os
-import sys
 from pathlib import Path
-
-import hydra
-from omegaconf import DictConfig
 
 os.environ.setdefault("PROJECT_ROOT", str(Path(__file__).resolve().parent))
 
-
-@hydra.main(version_base="1.3", config_path="conf", config_name="predict")
-def main(cfg: DictConfig) -> None:
-    from prodcat.serve.commands import predict
-
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="[%(asctime)s][%(name)s] %(message)s")
-    logging.getLogger("prodcat").setLevel(logging.INFO)  # ours at INFO; libraries (ORT quantizer...) at WARNING
-    predict(cfg)  # JSON lines go to stdout (or `output`); logs go to stderr
-
+from prodcat.cli import predict  # noqa: E402  (PROJECT_ROOT first: the configs read it)
 
 if __name__ == "__main__":
-    main()
+    predict()

@@ -270,3 +270,14 @@ def test_linker_from_graph_and_speed(embedded):
     feats = lk.features(titles)
     assert feats.shape == (24_000, lk.dim) and feats[:, -2:].min() == 1.0
     assert time.perf_counter() - t0 < 5.0  # ~0.3 s here; generous for slow shared CI machines
+
+
+def test_a_missing_pyrdf2vec_says_how_to_install_it(monkeypatch):
+    import sys
+
+    from prodcat.graph import rdf2vec
+
+    for name in [m for m in sys.modules if m.startswith("pyrdf2vec")] or ["pyrdf2vec"]:
+        monkeypatch.setitem(sys.modules, name, None)  # `import pyrdf2vec...` now fails as if not installed
+    with pytest.raises(ModuleNotFoundError, match=r"pip install --no-deps pyrdf2vec==0.2.3.*engine=fast"):
+        rdf2vec._import_pyrdf2vec()

@@ -6,6 +6,7 @@ documented row counts and are skipped when ../shared/datasets is absent."""
 import csv
 import json
 import random
+from pathlib import Path
 
 import pytest
 from hydra.utils import instantiate
@@ -213,3 +214,21 @@ def test_tfidf_baseline_quality_floor_and_metrics_json(tmp_path):
     assert json.loads((tmp_path / "run" / "metrics.json").read_text()) == metrics
     assert objects["model"].predict(["Nova locomotive oo gauge track Z123"]).tolist() == [
         objects["labels"].index()["Toys > Trains > Sets"]]
+
+
+def test_the_data_root_is_found_the_same_way_everywhere(tmp_path, monkeypatch):
+    from prodcat.data.roots import dataset_folder
+
+    monkeypatch.setenv("PROJECT_ROOT", str(tmp_path / "repo"))
+    monkeypatch.setenv("PRODCAT_DATA_ROOT", str(tmp_path / "mine"))
+    with pytest.raises(FileNotFoundError) as err:
+        dataset_folder("mwpd2020")
+    for place in ("mine/mwpd2020", "repo/data/datasets/mwpd2020", "shared/datasets/mwpd2020", "data/download.sh"):
+        assert place in str(err.value)
+    (tmp_path / "shared" / "datasets" / "mwpd2020").mkdir(parents=True)
+    assert dataset_folder("mwpd2020") == tmp_path / "shared" / "datasets" / "mwpd2020"
+    (tmp_path / "repo" / "data" / "datasets" / "mwpd2020").mkdir(parents=True)  # what download.sh writes wins
+    assert dataset_folder("mwpd2020") == tmp_path / "repo" / "data" / "datasets" / "mwpd2020"
+    (tmp_path / "mine" / "mwpd2020").mkdir(parents=True)  # the environment variable wins over both
+    assert dataset_folder("mwpd2020") == tmp_path / "mine" / "mwpd2020"
+    assert dataset_folder("mwpd2020", root="/elsewhere") == Path("/elsewhere/mwpd2020")  # data.root: as given

@@ -19,24 +19,25 @@ from pathlib import Path
 from prodcat.data.catalog import Catalog
 from prodcat.data.mwpd import DOWNLOAD_HINT
 from prodcat.data.readers import read_products, require_file, stratified_split
+from prodcat.data.roots import dataset_folder
 
 log = logging.getLogger(__name__)
 
-FILE = "amazon_uk_toys/amazon_co-ecommerce_sample.csv"
+SUBDIR, FILE = "amazon_uk_toys", "amazon_co-ecommerce_sample.csv"
 COLUMNS = ["uniq_id", "product_name", "category_path", "manufacturer", "price", "number_available_in_stock",
            "number_of_reviews", "number_of_answered_questions", "average_review_rating"]
 EMPTY_PATH = "empty category path"  # the prefix of `_parse`'s problem text for such rows
 
 
 def read_amazon_toys(
-    root: str | Path,
+    root: str | Path | None,
     name: str = "amazon_toys",
     text_fields: Sequence[str] = ("product_name",),
     brand_field: str | None = "manufacturer",
     split: dict | None = None,
     skip_invalid: bool = False,
 ) -> Catalog:
-    path = require_file(Path(root) / FILE, DOWNLOAD_HINT)
+    path = require_file(dataset_folder(SUBDIR, root) / FILE, DOWNLOAD_HINT)  # root None: prodcat.data.roots
     split = {"val": 0.1, "test": 0.1, "seed": 0, **(split or {})}
     products, dropped = read_products(path, list(text_fields), "category_path", brand_field=brand_field, fmt="csv",
                                       csv_columns=COLUMNS, skip_invalid=skip_invalid, always_drop=(EMPTY_PATH,))

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from prodcat.data.catalog import Catalog, Product
 from prodcat.data.readers import _parse, _records, require_file
+from prodcat.data.roots import dataset_folder
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def read_offers(path: Path, text_fields: Sequence[str], skip_invalid: bool) -> t
 
 
 def read_mwpd(
-    root: str | Path,
+    root: str | Path | None,
     name: str = "mwpd",
     text_fields: Sequence[str] = ("Name",),
     train_on: str = "train",
@@ -109,7 +110,7 @@ def read_mwpd(
 ) -> Catalog:
     if train_on not in ("train", "trainval"):
         raise ValueError(f"data.catalog.train_on must be 'train' or 'trainval', got {train_on!r}")
-    folder = Path(root) / SUBDIR
+    folder = dataset_folder(SUBDIR, root)  # root None: the first data root that has it (prodcat.data.roots)
     paths = {s: require_file(folder / f, DOWNLOAD_HINT) for s, f in FILES.items()}  # all checked before reading
     info: dict = {"source": str(folder), "files": {s: p.name for s, p in paths.items()},
                   "text_fields": list(text_fields), "train_on": train_on, "dropped": {}, "no_seller_host": {}}

@@ -122,9 +122,18 @@ def resolve_settings(settings: dict | None) -> dict:
 
 def _import_pyrdf2vec():
     """Import pyrdf2vec and undo its process-wide `np.random.permutation` replacement."""
-    import pyrdf2vec.walkers as walkers
-    from pyrdf2vec.embedders import Word2Vec
-    from pyrdf2vec.graphs import KG, Vertex
+    try:
+        import pyrdf2vec.walkers as walkers
+        from pyrdf2vec.embedders import Word2Vec
+        from pyrdf2vec.graphs import KG, Vertex
+    except ModuleNotFoundError as e:
+        if not (e.name or "").startswith("pyrdf2vec"):
+            raise
+        # Its metadata pins torch<2 and other stale versions, so `pip install -e .` cannot list it
+        raise ModuleNotFoundError(
+            "graph.settings.engine=pyrdf2vec needs pyrdf2vec, which is installed apart from the package: "
+            "`pip install --no-deps pyrdf2vec==0.2.3` (what `make install` does), or use "
+            "graph.settings.engine=fast, which does not need it", name=e.name) from e
 
     np.random.permutation = np.random.mtrand.permutation
     return walkers, Word2Vec, KG, Vertex

@@ -1,0 +1,72 @@
+"""The command-line entry points: `prodcat-train`, `prodcat-predict`, `prodcat-export` (pyproject.toml), which
+`python train.py`, `python predict.py` and `python export.py` at the repository root also call.
+
+The configs are the repository's `conf/` (an editable install, `pip install -e .`, as the Makefile does);
+`PROJECT_ROOT` (the repository root, where `outputs/` and `data/` live) defaults to that checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+ROOT = Path(os.environ.get("PROJECT_ROOT") or Path(__file__).resolve().parents[2])
+CONF = str(ROOT / "conf")
+os.environ.setdefault("PROJECT_ROOT", str(ROOT))
+os.environ.setdefault("WANDB_MODE", "offline")  # never wait on the network; `wandb sync` uploads later
+
+
+def _quiet_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="[%(asctime)s][%(name)s] %(message)s")
+    logging.getLogger("prodcat").setLevel(logging.INFO)  # ours at INFO; libraries (ORT quantizer...) at WARNING
+
+
+@hydra.main(version_base="1.3", config_path=CONF, config_name="train")
+def train(cfg: DictConfig) -> float | None:
+    """Train (or run any task): `prodcat-train +experiment=hybrid`; returns the objective for sweepers."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from prodcat.eval.run_record import error_record, write_json_atomic
+    from prodcat.train import train as run_train
+
+    try:
+        metrics, _ = run_train(cfg)
+    except Exception as exc:
+        # A failed job leaves its error in its own folder; in a multirun Hydra still runs the other
+        # jobs, and `python -m prodcat.report` lists the failure beside their results.
+        out = Path(cfg.paths.output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(out / "error.json", error_record(cfg, exc, list(HydraConfig.get().overrides.task)))
+        raise
+    print(json.dumps({"test": metrics["test"], "timings": metrics["timings"]}, indent=2))
+    return metrics["objective"]["value"]  # what a sweeper optimises
+
+
+@hydra.main(version_base="1.3", config_path=CONF, config_name="predict")
+def predict(cfg: DictConfig) -> None:
+    """Top-k categories, one JSON line per input: `prodcat-predict model=<ckpt> 'texts=[...]'`."""
+    from prodcat.serve.commands import predict as run_predict
+
+    _quiet_logging()
+    run_predict(cfg)  # JSON lines go to stdout (or `output`); logs go to stderr
+
+
+@hydra.main(version_base="1.3", config_path=CONF, config_name="export")
+def export(cfg: DictConfig) -> None:
+    """ONNX fp32 + INT8, each checked against the checkpoint: `prodcat-export checkpoint=<ckpt>`."""
+    from prodcat.serve.commands import export as run_export
+    from prodcat.serve.export import ExportCheckFailed
+
+    _quiet_logging()
+    try:
+        reports = run_export(cfg)
+    except ExportCheckFailed as e:
+        print(json.dumps(e.reports, indent=2))
+        sys.exit(f"error: {e}")
+    print(json.dumps(reports, indent=2))
