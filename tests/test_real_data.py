@@ -200,7 +200,10 @@ def test_tfidf_baseline_quality_floor_and_metrics_json(tmp_path):
     assert cfg.task.name == "tfidf"
     metrics, objects = train(cfg)
     assert set(metrics) == {"val", "test", "objective", "timings", "choices", "params", "data",
-                            "slices", "best_checkpoint", "run_name"}
+                            "slices", "best_checkpoint", "run_name", "provenance"}
+    prov = metrics["provenance"]  # where the number came from
+    assert len(prov["git_commit"]) == 40 and isinstance(prov["git_dirty"], bool)
+    assert prov["packages"]["scikit-learn"] and prov["machine"]["cpus"] and prov["command"]
     for split in ("val", "test"):
         names = {f"{split}/{k}" for k in ("acc", "acc_top5", "f1_weighted", "f1_macro",
                                           "f1_weighted_mean_levels", "lvl1/f1_weighted", "lvl2/f1_weighted",

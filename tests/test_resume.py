@@ -117,7 +117,7 @@ def test_no_network_wandb_offline_and_hub_offline(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="network access attempted"):  # the guard is live
         socket.socket().connect(("192.0.2.1", 443))
     attempts.clear()
-    monkeypatch.delenv("WANDB_MODE", raising=False)  # offline must come from the config, not the test env
+    monkeypatch.delenv("WANDB_MODE", raising=False)  # offline must be prodcat's default, not the test env's
     assert os.environ["HF_HUB_OFFLINE"] == "1"
 
     overrides = [o for o in FAST if not o.startswith("logger=")]
@@ -153,3 +153,18 @@ def test_resumable_loader_skips_what_was_trained_on_and_checks_the_state():
     assert [b.tolist() for b in resumed] != full  # another epoch, another order
     with pytest.raises(ValueError, match="batch_size"):
         train_loader(range(10), batch_size=4, seed=0).load_state_dict(state)
+
+
+def test_a_resumed_run_logs_to_the_same_wandb_run_and_online_is_one_switch(tmp_path, monkeypatch):
+    from prodcat.tasks.context import build_context
+
+    cfg = compose(["+experiment=hybrid", "logger=wandb", *[o for o in FAST if not o.startswith("logger=")]],
+                  tmp_path)
+    first = build_context(cfg).loggers()[0]
+    again = build_context(cfg).loggers()[0]  # the same run folder, as resume=true uses it
+    assert first._wandb_init["id"] == again._wandb_init["id"] == (tmp_path / "run" / "wandb_run_id").read_text()
+    assert first._wandb_init["resume"] == "allow"
+    assert "offline" not in cfg.logger.wandb  # so WANDB_MODE=online is not overridden by the config
+    assert "distill:none" in cfg.logger.wandb.tags
+    soft = compose(["+experiment=distill", "distill.teacher=x.ckpt", "logger=wandb"], tmp_path)
+    assert "distill:soft" in soft.logger.wandb.tags

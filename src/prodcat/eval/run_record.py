@@ -12,6 +12,7 @@ from omegaconf import DictConfig
 
 from prodcat.data.catalog import SPLITS, Catalog
 from prodcat.data.labels import LabelSpace
+from prodcat.provenance import provenance
 
 
 def run_record(cfg: DictConfig, catalog: Catalog, labels: LabelSpace, *, val: dict, test: dict,
@@ -30,6 +31,7 @@ def run_record(cfg: DictConfig, catalog: Catalog, labels: LabelSpace, *, val: di
         "slices": slices or {},
         "best_checkpoint": best_checkpoint,
         "run_name": cfg.run_name,
+        "provenance": provenance(),
     }
 
 

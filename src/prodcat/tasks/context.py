@@ -9,7 +9,9 @@ graph vectors, the lexical view, a teacher's logits) differs by task and is the 
 from __future__ import annotations
 
 import logging
+import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -53,7 +55,20 @@ class RunContext:
         return time.perf_counter() - self.started
 
     def loggers(self) -> list:
-        return instantiate_all(self.cfg.get("logger"))
+        """The configured loggers; a W&B logger gets this run folder's id, so a resumed run continues it."""
+        out = []
+        for c in (self.cfg.get("logger") or {}).values():
+            if c:
+                extra = {"id": self.wandb_run_id(), "resume": "allow"} if c._target_.endswith("WandbLogger") else {}
+                out.append(instantiate(c, _convert_="all", **extra))
+        return out
+
+    def wandb_run_id(self) -> str:
+        """The W&B run id of this run folder: made on the first run, read back by a resumed one."""
+        path = self.out_dir / "wandb_run_id"
+        if not path.is_file():
+            path.write_text(uuid.uuid4().hex[:16])
+        return path.read_text().strip()
 
     def trainer(self, loggers: list, extra_callbacks: tuple = ()) -> L.Trainer:
         """The configured Trainer with the configured callbacks (plus a task's own) and these loggers."""
@@ -68,6 +83,7 @@ class RunContext:
 def build_context(cfg: DictConfig) -> RunContext:
     """Run folder, seeds, and the catalog the data config names (with the brand as words for text_brand)."""
     started = time.perf_counter()
+    os.environ.setdefault("WANDB_MODE", "offline")  # never wait on the network unless asked (WANDB_MODE=online)
     out_dir = Path(cfg.paths.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.seed, workers=True)

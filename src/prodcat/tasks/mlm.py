@@ -22,6 +22,7 @@ from prodcat.eval.run_record import write_json_atomic
 from prodcat.models.backbones import load_tokenizer
 from prodcat.pretrain.corpus import MLMCollator, corpus_texts, fixed_batches, split_heldout, texts_key
 from prodcat.pretrain.model import MLMPretrainer, PretrainProgress
+from prodcat.provenance import provenance
 from prodcat.resume import resolve_ckpt_path
 from prodcat.tasks.context import Result, RunContext, plain
 
@@ -86,6 +87,7 @@ def run(ctx: RunContext) -> Result:
         "choices": {"experiment": cfg.experiment_name, "data": cfg.data.name, "backbone": backbone["name"],
                     "seed": cfg.seed, "sentence_pair": p.get("sentence_pair"), "splits": p["splits"]},
         "run_name": cfg.run_name,
+        "provenance": provenance(),
     }
     ctx.write_metrics(metrics)
     return Result(metrics, {"cfg": cfg, "module": module, "trainer": trainer, "tokenizer": tok, "catalog": catalog,
