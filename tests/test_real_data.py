@@ -201,6 +201,9 @@ def test_tfidf_baseline_quality_floor_and_metrics_json(tmp_path):
     metrics, objects = train(cfg)
     assert set(metrics) == {"val", "test", "objective", "timings", "choices", "params", "data",
                             "slices", "best_checkpoint", "run_name", "provenance"}
+    data = metrics["data"]  # which leaves each split can score
+    assert set(data["leaves"]) == {"train", "val", "test"} and data["leaves"]["train"] == data["classes"]
+    assert 0 <= data["train_leaves_not_in_val_or_test"] <= data["classes"]
     prov = metrics["provenance"]  # where the number came from
     assert len(prov["git_commit"]) == 40 and isinstance(prov["git_dirty"], bool)
     assert prov["packages"]["scikit-learn"] and prov["machine"]["cpus"] and prov["command"]

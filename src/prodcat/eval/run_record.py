@@ -27,12 +27,21 @@ def run_record(cfg: DictConfig, catalog: Catalog, labels: LabelSpace, *, val: di
                     "head": cfg.head.name, "seed": cfg.seed, **(choices or {})},
         "params": params,
         "data": {"rows": {s: len(catalog.split(s)) for s in SPLITS}, "classes": len(labels),
+                 **split_coverage(catalog),
                  "depth": labels.depth, "graph_link_rates": link_rates or {}, "info": catalog.info},
         "slices": slices or {},
         "best_checkpoint": best_checkpoint,
         "run_name": cfg.run_name,
         "provenance": provenance(),
     }
+
+
+def split_coverage(catalog: Catalog) -> dict:
+    """How many leaves each split holds, and how many training leaves no validation or test row scores
+    (a seeded split keeps leaves with fewer than 3 rows in training: the long tail is never tested)."""
+    leaves = {s: {p.leaf for p in catalog.split(s)} for s in SPLITS}
+    return {"leaves": {s: len(v) for s, v in leaves.items()},
+            "train_leaves_not_in_val_or_test": len(leaves["train"] - leaves["val"] - leaves["test"])}
 
 
 def slice_accuracy(catalog: Catalog, split: str, pred: Sequence[int], target: Sequence[int]) -> dict:
