@@ -44,8 +44,25 @@ def train(cfg: DictConfig) -> float | None:
         out.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out / "error.json", error_record(cfg, exc, list(HydraConfig.get().overrides.task)))
         raise
-    print(json.dumps({"test": metrics["test"], "timings": metrics["timings"]}, indent=2))
+    print(summary(metrics, Path(cfg.paths.output_dir)))
     return metrics["objective"]["value"]  # what a sweeper optimises
+
+
+def summary(metrics: dict, out_dir: Path) -> str:
+    """What a finished run prints: its scores, where its files are and what to try next."""
+    lines = [f"\n== {metrics.get('run_name', 'run')} finished in {metrics['timings'].get('total_s', 0):.0f} s"]
+    for split in ("val", "test"):
+        scores = metrics.get(split) or {}
+        shown = [f"{k.split('/', 1)[1]} {100 * scores[k]:.2f}" for k in
+                 (f"{split}/acc", f"{split}/f1_weighted", f"{split}/f1_weighted_mean_levels") if k in scores]
+        if shown:
+            lines.append(f"   {split:<5} " + ", ".join(shown))
+    lines.append(f"   metrics    {out_dir / 'metrics.json'}")
+    ckpt = metrics.get("best_checkpoint")
+    if ckpt:
+        lines += [f"   checkpoint {ckpt}",
+                  f"   next       python predict.py model={ckpt} 'texts=[apple iphone 15 pro 256gb]'"]
+    return "\n".join(lines)
 
 
 @hydra.main(version_base="1.3", config_path=CONF, config_name="predict")

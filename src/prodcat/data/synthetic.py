@@ -544,7 +544,7 @@ def _train_sequence(rng: random.Random, active: list[Path], cum: list[float], n:
     return sequence
 
 
-def generate_catalog(n_train: int = 20000, n_val: int = 2000, n_test: int = 2000, seed: int = 0) -> Catalog:
+def generate_catalog(n_train: int = 8000, n_val: int = 2000, n_test: int = 2000, seed: int = 0) -> Catalog:
     """A synthetic marketplace catalog with planted hard cases (see the module docstring)."""
     if n_train < 1 or n_val < 0 or n_test < 0:
         raise ValueError(
