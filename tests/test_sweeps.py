@@ -70,3 +70,19 @@ def test_multirun_one_wandb_run_per_job_and_failures_recorded(tmp_path):
     assert "job 2 failed" in report and report.count("\n| 0 |") + report.count("\n| 1 |") == 2
     assert (out / "accuracy_vs_params.png").stat().st_size > 1000
     assert len(json.loads((out / "results.json").read_text())) == 2
+
+
+def test_optuna_sweeper_runs_a_real_two_trial_search(tmp_path):
+    sweep_dir = tmp_path / "optuna"
+    overrides = [o for o in FAST if not o.startswith("logger=")]
+    cmd = [sys.executable, "train.py", "-m", "+experiment=graph_only", "hydra/sweeper=optuna_hybrid",
+           "hydra.sweeper.n_trials=2", "logger=none", *overrides, f"hydra.sweep.dir={sweep_dir}",
+           f"paths.cache_dir={tmp_path / 'cache'}"]
+    result = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit())
+    values = [json.loads((job / "metrics.json").read_text())["objective"]["value"] for job in jobs]
+    assert len(values) == 2 and all(0 < v <= 1 for v in values)
+    best = (sweep_dir / "optimization_results.yaml").read_text()  # Optuna's summary of the search
+    assert "best_value" in best and f"{max(values)}"[:6] in best
