@@ -14,20 +14,25 @@ INPUTS = {"backbone": "fake", "weights_sha256": "w", "tokenizer_sha256": "t", "m
           "pooling": "cls", "dim": 4, "split": "train", "dtype": "float32"}
 
 
-def fake_encode(texts, marker_dir=None, delay=0.0):
+def fake_encode(texts, marker_dir=None):
     """Deterministic 4-d vectors from a hash of each text; leaves a marker file per call."""
     if marker_dir:
         Path(marker_dir, f"call-{time.time_ns()}").touch()
-    time.sleep(delay)
     rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[:16], dtype=np.int32) for t in texts]
     return np.stack(rows).astype(np.float32) / 2**31  # (N, 4)
 
 
-def build_in_process(root, marker_dir, lock, start_at):
-    time.sleep(max(0.0, start_at - time.time()))  # both processes start together
+def build_in_process(root, marker_dir, lock, in_encode, wait_for=None, before_open=None):
+    """Open the store, encoding if it must: set `before_open` first, set `in_encode` on entering the
+    encoder, and there wait for `wait_for` (events, not clocks: the interleaving is forced, not hoped for)."""
+    if before_open is not None:
+        before_open.set()
 
     def encode(texts):
-        return fake_encode(texts, marker_dir=marker_dir, delay=1.0)
+        in_encode.set()
+        if wait_for is not None and not wait_for.wait(60):
+            raise TimeoutError("the other process never arrived")
+        return fake_encode(texts, marker_dir=marker_dir)
 
     store = open_store(root, INPUTS, TEXTS, encode, lock=lock)
     assert np.array_equal(store.vectors, fake_encode(TEXTS))

@@ -5,7 +5,6 @@ import json
 import logging
 import multiprocessing as mp
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -76,13 +75,21 @@ def test_two_processes_building_the_same_cache_end_with_one_good_cache(lock, tmp
     markers = tmp_path / "markers"
     markers.mkdir()
     ctx = mp.get_context("spawn")
-    start_at = time.time() + 1.5
-    procs = [ctx.Process(target=build_in_process, args=(tmp_path / "cache", markers, lock, start_at))
-             for _ in range(2)]
+    a_encodes, b_encodes, b_opens = ctx.Event(), ctx.Event(), ctx.Event()
+    root = tmp_path / "cache"
+    if lock:  # A holds the lock and encodes until B is at the store's door; B must then read A's build
+        first = ctx.Process(target=build_in_process, args=(root, markers, lock, a_encodes, b_opens))
+        first.start()
+        assert a_encodes.wait(60)
+        second = ctx.Process(target=build_in_process, args=(root, markers, lock, b_encodes, None, b_opens))
+        second.start()
+    else:  # each one waits inside its encoder for the other: both build, the first rename wins
+        first = ctx.Process(target=build_in_process, args=(root, markers, lock, a_encodes, b_encodes))
+        second = ctx.Process(target=build_in_process, args=(root, markers, lock, b_encodes, a_encodes))
+        first.start(), second.start()
+    procs = [first, second]
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
+        p.join(120)
     assert [p.exitcode for p in procs] == [0, 0]
     folders = _folders(tmp_path / "cache")
     assert len(folders) == 1 and not any(p.name.startswith(".tmp") for p in (tmp_path / "cache" / "features").iterdir())

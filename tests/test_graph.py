@@ -255,7 +255,7 @@ def test_linker_features_fallback_and_state(tmp_path):
     assert np.array_equal(back.features(products), f) and back.brand_names == lk.brand_names
 
 
-def test_linker_from_graph_and_speed(embedded):
+def test_linker_from_graph_links_titles_in_bulk(embedded):
     t, g, ents, settings, root, vecs = embedded
     lk = GraphLinker.from_graph(t, g, vecs)
     assert lk.dim == 2 * 64 + 2 and len(lk.brand_keys) == 24
@@ -264,12 +264,8 @@ def test_linker_from_graph_and_speed(embedded):
     np.testing.assert_array_equal(lk.category_matrix([t.leaves[0]])[0], vecs[str(category_uri(t.leaves[0]))])
     titles = [Product(f"Brand T{i % 6}C{i % 4} super t{i % 6}c1 gadget number {i} with t0c0l1 extras", ("x",))
               for i in range(24_000)]
-    import time
-
-    t0 = time.perf_counter()
-    feats = lk.features(titles)
+    feats = lk.features(titles)  # in bulk (about 0.3 s on 2 cores; speed is not asserted: tests check results)
     assert feats.shape == (24_000, lk.dim) and feats[:, -2:].min() == 1.0
-    assert time.perf_counter() - t0 < 5.0  # ~0.3 s here; generous for slow shared CI machines
 
 
 def test_a_missing_pyrdf2vec_says_how_to_install_it(monkeypatch):

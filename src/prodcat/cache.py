@@ -6,7 +6,7 @@ finish; the first rename wins and the other discards its copy, so readers never 
 artifact. A load re-checks the inputs and checksums; a mismatch or a missing/corrupted file is logged
 and the artifact is rebuilt.
 
-An advisory file lock per key (`<root>/.locks/<kind>-<key>.lock`, released by the OS when a process dies) makes
+A file lock per key (`<root>/.locks/<kind>-<key>.lock`, filelock; released by the OS when a process dies) makes
 a second process wait for the first one's build and then read it: sweep jobs, or the ranks of a
 multi-process run started together (torchrun, SLURM), build each artifact once.
 """
@@ -14,7 +14,6 @@ multi-process run started together (torchrun, SLURM), build each artifact once.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -23,6 +22,8 @@ import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+from filelock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +63,13 @@ def _problem(folder: Path, inputs: dict) -> str | None:
 
 @contextlib.contextmanager
 def locked(path: Path, enabled: bool = True):
-    """Hold an exclusive advisory lock on `path` (released by the OS if the process dies)."""
+    """Hold an exclusive lock on `path` (filelock: an OS lock, released if the process dies; any platform)."""
     if not enabled:
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    with FileLock(path):
+        yield
 
 
 def load_or_build(root: str | Path, kind: str, inputs: dict, build: Callable[[Path], None], *,
