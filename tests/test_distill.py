@@ -94,7 +94,7 @@ def test_layer_mappings():
 def _code_teacher(layers: int = 4) -> ProductClassifier:
     backbone = {"name": "t", "architecture": dict(hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
                                                   intermediate_size=64, max_position_embeddings=32),
-                "pooling": "cls", "max_length": 16, "dropout": {"hidden_dropout_prob": 0.0}}
+                "pooling": "cls", "pooling_layers": 4, "max_length": 16, "dropout": {"hidden_dropout_prob": 0.0}}
     return ProductClassifier(labels={"leaves": ["a > b", "a > c", "d > e"]}, backbone=backbone,
                              head={"name": "linear", "dropout": 0.0}, optim={"lr": 1e-3}, graph_dim=0,
                              vocab_size=50, seed=3).eval()

@@ -100,7 +100,7 @@ def test_two_processes_building_the_same_cache_end_with_one_good_cache(lock, tmp
 
 
 # ---- real (tiny) encoders --------------------------------------------------------------------------------
-BACKBONE = {"name": "tiny", "tokenizer": {"vocab_size": 200}, "max_length": 16, "pooling": "cls",
+BACKBONE = {"name": "tiny", "tokenizer": {"vocab_size": 200}, "max_length": 16, "pooling": "cls", "pooling_layers": 4,
             "architecture": {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
                              "intermediate_size": 64, "max_position_embeddings": 64}}
 LEAVES = {("Phones", "Smartphones"): ["iphone", "galaxy", "pixel", "smartphone"],

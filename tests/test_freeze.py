@@ -93,7 +93,8 @@ def test_partial_k_is_checked_against_the_backbone():
 
 
 TINY_BACKBONE = {"name": "tiny", "architecture": {"hidden_size": 16, "num_hidden_layers": 3, "num_attention_heads": 2,
-                                                  "intermediate_size": 32, "max_position_embeddings": 40}}
+                                                  "intermediate_size": 32, "max_position_embeddings": 40},
+                 "pooling": "cls", "pooling_layers": 4}
 LABELS_OF = [("A", "x"), ("A", "y"), ("B", "z")]
 
 

@@ -22,7 +22,8 @@ from .conftest import compose
 # A tree of variable depth: "B > z" is a leaf at level 2 of a depth-3 tree.
 PATHS = [("A", "a1", "x"), ("A", "a1", "y"), ("A", "a2", "w"), ("B", "b1", "v"), ("B", "z")]
 TINY_BACKBONE = {"name": "tiny", "architecture": {"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
-                                                  "intermediate_size": 32, "max_position_embeddings": 40}}
+                                                  "intermediate_size": 32, "max_position_embeddings": 40},
+                 "pooling": "cls", "pooling_layers": 4}
 OPTIM = {"lr": 1e-3, "head_lr": 3e-2, "weight_decay": 0.0, "warmup_ratio": 0.0}
 
 

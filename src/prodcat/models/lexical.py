@@ -49,8 +49,12 @@ class LexicalLayer(nn.Module):
             self.weight.copy_(torch.as_tensor(model.weight))
             self.bias.copy_(torch.as_tensor(model.bias))
             self.temperature.fill_(float(model.temperature))
-        # joint: learned, how much the lexical evidence counts against the other views (1 = as calibrated)
-        self.scale = nn.Parameter(torch.tensor(float(scale)), requires_grad=fusion == "joint")
+        # joint: learned, how much the lexical evidence counts against the other views (1 = as calibrated);
+        # stacked: unused, a buffer (so parameter counts hold only what trains)
+        if fusion == "joint":
+            self.scale = nn.Parameter(torch.tensor(float(scale)))
+        else:
+            self.register_buffer("scale", torch.tensor(float(scale)))
         # stacked: the mixture fit on validation (fit_mixture); saved with the checkpoint of that epoch
         self.register_buffer("mix_weight", torch.tensor(0.5))
         self.register_buffer("mix_sharpness", torch.ones(()))

@@ -186,10 +186,9 @@ class ProductClassifier(L.LightningModule):
     def _fit_mixture_on_validation(self) -> None:
         """Stacked fusion: choose the mixture on this pass's validation rows (so the checkpoint of each
         epoch carries the mixture fit to its head), then score those rows with it."""
-        if self.trainer.world_size > 1:
-            raise NotImplementedError("lexical.fusion=stacked fits its mixture on one process's validation "
-                                      "rows; train on one device or use lexical.fusion=joint")
         head, scores, target = (torch.cat([b[i] for b in self._held_out]) for i in (0, 1, 3))
+        if self.trainer.world_size > 1:  # every process fits on every process's rows: one mixture for all
+            head, scores, target = (self.all_gather(x).flatten(0, 1) for x in (head, scores, target))
         self.lexical.fit_mixture(head, scores, target)
         for head, scores, levels, target in self._held_out:
             self.val_metrics.update(self._decoded(self.lexical.fuse(head, scores), levels).float(), target)
