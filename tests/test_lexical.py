@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from prodcat.features.lexical import LexicalFeaturizer, fit_lexical
-from prodcat.models.lexical import LexicalLayer, mixture
+from prodcat.models.lexical import LexicalLayer
+from prodcat.models.mixture import Mixture, mix, simplex_grid
 from prodcat.serve import Predictor
 from prodcat.serve.export import export_checked
 from prodcat.train import train
@@ -57,39 +58,42 @@ def test_feature_cap_keeps_the_weight_matrix_within_max_weights():
 
 
 def test_mixture_is_the_log_of_the_weighted_probabilities():
-    head, lexical = torch.randn(5, 7), torch.randn(5, 7)
-    for w in (0.0, 0.3, 1.0):
-        expected = (w * head.softmax(-1) + (1 - w) * lexical.softmax(-1)).log()
-        torch.testing.assert_close(mixture(head, lexical, torch.tensor(w)), expected, atol=1e-5, rtol=1e-5)
+    a, b, c = torch.randn(5, 7), torch.randn(5, 7), torch.randn(5, 7)
+    for w in ([0.0, 1.0, 0.0], [0.3, 0.3, 0.4], [1.0, 0.0, 0.0]):
+        expected = (w[0] * a.softmax(-1) + w[1] * b.softmax(-1) + w[2] * c.softmax(-1)).log()
+        torch.testing.assert_close(mix([a, b, c], torch.tensor(w)), expected, atol=1e-5, rtol=1e-5)
+    assert all(abs(sum(w) - 1) < 1e-9 and min(w) >= 0 for k in (2, 3) for w in simplex_grid(k))
 
 
-def test_stacked_fusion_weighs_the_view_that_is_right_on_held_out_rows():
+def test_the_mixture_weighs_the_member_that_is_right_on_held_out_rows():
     target = torch.arange(300) % 6
     right, noise = 5.0 * F.one_hot(target, 6).float(), torch.randn(300, 6, generator=torch.Generator().manual_seed(0))
-    layer = LexicalLayer(3, 6, fusion="stacked")
-    assert layer.fit_mixture(head=right, scores=noise, target=target) == 1.0
-    assert layer.mix_weight.item() > 0 and torch.equal(layer.fuse(right, noise).argmax(-1), target)
-    assert layer.fit_mixture(head=noise, scores=right, target=target) == 1.0
-    assert layer.mix_weight.item() < 1 and torch.equal(layer.fuse(noise, right).argmax(-1), target)
-    # with each view right on half of the rows, neither alone reaches 0.75; the fitted mixture is right on both
-    half = torch.arange(300) < 150
-    head, scores = torch.where(half[:, None], right, noise), torch.where(half[:, None], 0.5 * noise, right)
-    assert layer.fit_mixture(head=head, scores=scores, target=target) > 0.95
+    mixture = Mixture(2)
+    assert mixture.fit([right, noise], target) == 1.0
+    assert mixture.weights[0] > 0 and torch.equal(mixture([right, noise]).argmax(-1), target)
+    assert mixture.fit([noise, right], target) == 1.0
+    assert mixture.weights[0] < 1 and torch.equal(mixture([noise, right]).argmax(-1), target)
+    # with each member right on a third of the rows, none alone reaches 0.6; the fitted mixture is right on all
+    third = torch.arange(300) % 3
+    members = [torch.where((third == k)[:, None], right, 0.5 * noise) for k in range(3)]
+    assert Mixture(3).fit(members, target) > 0.95
 
 
-@pytest.mark.parametrize("fusion", ["stacked", "joint"])
-def test_hybrid_with_lexical_view_trains_restores_serves_and_exports(tmp_path, fast_overrides, fusion):
-    cfg = compose(["+experiment=hybrid", f"lexical.fusion={fusion}", *fast_overrides], tmp_path)
+@pytest.mark.parametrize("overrides", [[], ["head=concat", "lexical.fusion=joint"]])
+def test_hybrid_with_lexical_view_trains_restores_serves_and_exports(tmp_path, fast_overrides, overrides):
+    cfg = compose(["+experiment=hybrid", *overrides, *fast_overrides], tmp_path)
     metrics, objects = train(cfg)
     model, prepared = objects["model"], objects["prepared"]
     assert metrics["timings"]["lexical_s"] > 0 and model.lexical is not None
     restored = Predictor.from_checkpoint(metrics["best_checkpoint"], top_k=1)
-    lexical = restored.backend.module.lexical
-    torch.testing.assert_close(lexical.weight, torch.as_tensor(prepared.lexical["model"].weight))
-    if fusion == "joint":
-        assert model.lexical.scale.detach().item() != 1.0  # trained with the head
-    else:  # the mixture fit on validation travels with the checkpoint and was logged by its epoch
-        assert lexical.mix_weight.item() == pytest.approx(metrics["val"]["val/lexical_mix_weight"])
+    module = restored.backend.module
+    torch.testing.assert_close(module.lexical.weight, torch.as_tensor(prepared.lexical["model"].weight))
+    if overrides:  # joint: the lexical weight trained with the head
+        assert model.mixture is None and model.lexical.scale.detach().item() != 1.0
+    else:  # text, graph and lexical members; the mixture fit on validation travels with the checkpoint
+        assert module.mixture.weights.shape == (3,)
+        assert module.mixture.weights.tolist() == pytest.approx([metrics["val"][f"val/mixture_weight_{k}"]
+                                                                 for k in range(3)])
     # The checkpoint alone serves: predictions from raw text (the lexical inputs made by the predictor from
     # the saved vocabulary) equal the run's own test predictions, made from the prepared scores.
     saved = np.load(Path(cfg.paths.output_dir) / "test_predictions.npz")

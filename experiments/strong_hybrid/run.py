@@ -72,8 +72,14 @@ def _catalog(folder: Path):
     return catalog, labels, {k: np.asarray(v) for k, v in y.items()}
 
 
+def _offer(p) -> dict:
+    """A row as the predictor takes it: the text and what the graph links (brand, MWPD's seller and breadcrumb)."""
+    extra = {k: getattr(p, k) for k in ("seller", "shop_category") if getattr(p, k, None)}
+    return {"text": p.text, "brand": p.brand, **extra}
+
+
 def text_probabilities(folder: Path) -> dict[str, np.ndarray]:
-    """text_only's (N, C) softmax on val and test, from its best checkpoint through the Predictor (cached in
+    """A run's (N, C) softmax on val and test, from its best checkpoint through the Predictor (cached in
     probs.npz); checked against the run's own test predictions."""
     cache = folder / "probs.npz"
     if not cache.is_file():
@@ -82,7 +88,7 @@ def text_probabilities(folder: Path) -> dict[str, np.ndarray]:
         metrics = json.loads((folder / "metrics.json").read_text())
         predictor = Predictor.from_checkpoint(metrics["best_checkpoint"], batch_size=256)
         catalog, _, _ = _catalog(folder)
-        probs = {s: predictor.probabilities([p.text for p in catalog.split(s)]) for s in ("val", "test")}
+        probs = {s: predictor.probabilities([_offer(p) for p in catalog.split(s)]) for s in ("val", "test")}
         saved = np.load(folder / "test_predictions.npz")["pred"]
         agree = float((probs["test"].argmax(1) == saved).mean())
         if agree < 0.999:

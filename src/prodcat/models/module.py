@@ -29,6 +29,7 @@ from prodcat.models.freezing import apply_freeze, encoder_param_groups
 from prodcat.models.heads import build_head, head_class
 from prodcat.models.hierarchy import Hierarchy
 from prodcat.models.lexical import LexicalLayer
+from prodcat.models.mixture import Mixture
 from prodcat.models.schedule import warmup_linear_decay
 
 
@@ -81,7 +82,15 @@ class ProductClassifier(L.LightningModule):
                 for n, e in zip(self.hierarchy.sizes[:-1], levels, strict=True))
         self.lexical = (LexicalLayer(int(lexical["n_features"]), len(self.label_space), lexical_model,
                                      fusion=lexical["fusion"]) if lexical else None)
-        self._held_out: list[tuple] = []  # stacked fusion: the validation pass's (head, d, levels, label)
+        # Stacked fusion (prodcat.models.mixture): the head's experts and the lexical view, mixed with weights
+        # fit on validation; None when there is one member (or the lexical view is fused jointly).
+        experts = 2 if hasattr(self.head, "experts") else 1
+        if self.lexical is not None and self.lexical.fusion == "joint" and experts > 1:
+            raise ValueError(f"lexical.fusion=joint adds to one head's logits; head={head['name']} has {experts} "
+                             "experts: use lexical.fusion=stacked")
+        members = experts + int(self.lexical is not None and self.lexical.fusion == "stacked")
+        self.mixture = Mixture(members) if members > 1 else None
+        self._held_out: list[tuple] = []  # the validation pass's (experts, d, levels, label) to fit the mixture
         level_ids = self.label_space.level_ids
         self.val_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
         self.test_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
@@ -99,12 +108,19 @@ class ProductClassifier(L.LightningModule):
     # -- forward ---------------------------------------------------------------------------------
     def logits(self, batch: dict) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Leaf logits (B, C), and with a hierarchy the logits of each non-leaf level (B, n_l), top first."""
-        head, scores, levels = self.view_logits(batch)
-        return (head if scores is None else self.lexical.fuse(head, scores)), levels
+        experts, scores, levels = self.view_logits(batch)
+        return self._fused(experts, scores), levels
 
-    def view_logits(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor | None, list[torch.Tensor]]:
-        """The head's leaf logits (B, C) over text and graph, the lexical view's scores d (B, C) or None
-        (the leaf scores fuse the two, `LexicalLayer.fuse`), and the non-leaf levels' logits."""
+    def _fused(self, experts: list[torch.Tensor], scores: torch.Tensor | None) -> torch.Tensor:
+        """(B, C) leaf scores from the head's experts and the lexical scores: the stacked mixture, the joint
+        sum, or the one head's logits."""
+        if self.mixture is not None:
+            return self.mixture([*experts, *([self.lexical.logits(scores)] if scores is not None else [])])
+        return experts[0] if scores is None else self.lexical.fuse(experts[0], scores)
+
+    def view_logits(self, batch: dict) -> tuple[list[torch.Tensor], torch.Tensor | None, list[torch.Tensor]]:
+        """The head's leaf logits, one (B, C) per expert (one for most heads), the lexical view's scores d
+        (B, C) or None, and the non-leaf levels' logits."""
         h = None
         if self.head.uses_text and "text_features" in batch:
             h = batch["text_features"]  # (B, H) pooled vectors from the feature cache (freeze=frozen)
@@ -112,7 +128,8 @@ class ProductClassifier(L.LightningModule):
             h = encode(self.encoder, batch["input_ids"], batch["attention_mask"], self.hparams.backbone)  # (B, H)
         g = batch.get("graph")
         scores = self.lexical.scores(batch) if self.lexical is not None else None
-        return self.head(h, g), scores, [m(h, g) for m in self.level_heads or ()]
+        experts = self.head.experts(h, g) if hasattr(self.head, "experts") else [self.head(h, g)]
+        return experts, scores, [m(h, g) for m in self.level_heads or ()]
 
     def forward(self, batch: dict) -> torch.Tensor:
         """(B, C) leaf scores; with a hierarchy, hierarchy-masked ones (the argmax respects the tree)."""
@@ -135,29 +152,29 @@ class ProductClassifier(L.LightningModule):
         return loss
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
-        head, scores, levels = self.view_logits(batch)
-        if scores is None or self.lexical.fusion == "stacked":  # stacked: the mixture is fit on validation
-            loss = self._loss(head, batch["label"], levels)
-        else:  # joint: the fused logits, plus the head alone (lexical.head_loss_weight), so text and graph
-            # learn a whole classifier of their own rather than only the residual of the lexical model's errors
-            loss = self._loss(self.lexical.fuse(head, scores), batch["label"], levels)
-            loss = loss + self.hparams.lexical["head_loss_weight"] * self._loss(head, batch["label"])
+        experts, scores, levels = self.view_logits(batch)
+        y = batch["label"]
+        if scores is not None and self.mixture is None:  # joint: the fused logits, plus the head alone
+            # (lexical.head_loss_weight), so text and graph learn a whole classifier of their own rather than
+            # only the residual of the lexical model's errors
+            loss = self._loss(self.lexical.fuse(experts[0], scores), y, levels)
+            loss = loss + self.hparams.lexical["head_loss_weight"] * self._loss(experts[0], y)
+        else:  # each expert learns alone; a stacked mixture is fit on validation
+            loss = self._loss(experts[0], y, levels) + sum(self._loss(z, y) for z in experts[1:])
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
 
     def _decoded(self, leaf: torch.Tensor, levels: list[torch.Tensor]) -> torch.Tensor:
         return self.hierarchy.decode(levels, leaf) if self.hierarchy is not None else leaf
 
-    def _fits_mixture(self) -> bool:
-        return self.lexical is not None and self.lexical.fusion == "stacked"
-
     def _eval_step(self, batch: dict, split: str, metrics: HierarchicalMetrics) -> None:
-        head, scores, levels = self.view_logits(batch)
-        leaf = head if scores is None else self.lexical.fuse(head, scores)
+        experts, scores, levels = self.view_logits(batch)
+        leaf = self._fused(experts, scores)
         loss = self._loss(leaf, batch["label"], levels)  # the loss reads the raw logits, the metrics decoded ones
         self.log(f"{split}/loss", loss, prog_bar=split == "val", batch_size=len(batch["label"]), sync_dist=True)
-        if split == "val" and self._fits_mixture():  # scored at the epoch's end, once the mixture is fit
-            self._held_out.append((head.detach(), scores.detach(), [x.detach() for x in levels], batch["label"]))
+        if split == "val" and self.mixture is not None:  # scored at the epoch's end, once the mixture is fit
+            self._held_out.append(([z.detach() for z in experts], None if scores is None else scores.detach(),
+                                   [x.detach() for x in levels], batch["label"]))
             return
         logits = self._decoded(leaf, levels)
         metrics.update(logits.float(), batch["label"])
@@ -179,22 +196,26 @@ class ProductClassifier(L.LightningModule):
         self._held_out = []
 
     def on_validation_epoch_end(self) -> None:
-        if self._fits_mixture() and self._held_out:
+        if self.mixture is not None and self._held_out:
             self._fit_mixture_on_validation()
         self._eval_epoch_end("val", self.val_metrics)
 
     def _fit_mixture_on_validation(self) -> None:
         """Stacked fusion: choose the mixture on this pass's validation rows (so the checkpoint of each
         epoch carries the mixture fit to its head), then score those rows with it."""
-        head, scores, target = (torch.cat([b[i] for b in self._held_out]) for i in (0, 1, 3))
+        experts = [torch.cat([b[0][k] for b in self._held_out]) for k in range(len(self._held_out[0][0]))]
+        members = experts + ([self.lexical.logits(torch.cat([b[1] for b in self._held_out]))]
+                             if self._held_out[0][1] is not None else [])
+        target = torch.cat([b[3] for b in self._held_out])
         if self.trainer.world_size > 1:  # every process fits on every process's rows: one mixture for all
-            head, scores, target = (self.all_gather(x).flatten(0, 1) for x in (head, scores, target))
-        self.lexical.fit_mixture(head, scores, target)
-        for head, scores, levels, target in self._held_out:
-            self.val_metrics.update(self._decoded(self.lexical.fuse(head, scores), levels).float(), target)
+            members, target = [self.all_gather(z).flatten(0, 1) for z in members], self.all_gather(target).flatten()
+        self.mixture.fit(members, target)
+        for experts, scores, levels, target in self._held_out:
+            self.val_metrics.update(self._decoded(self._fused(experts, scores), levels).float(), target)
         self._held_out = []
-        self.log("val/lexical_mix_weight", self.lexical.mix_weight)
-        self.log("val/lexical_mix_sharpness", self.lexical.mix_sharpness)
+        for k, w in enumerate(self.mixture.weights.tolist()):  # the members: experts, then the lexical view
+            self.log(f"val/mixture_weight_{k}", w)
+        self.log("val/mixture_sharpness", self.mixture.sharpness)
 
     def on_test_epoch_start(self) -> None:
         self.test_predictions, self.test_confidences = [], []
