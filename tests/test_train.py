@@ -25,7 +25,7 @@ FDR_EXPERIMENTS = [e for e in EXPERIMENTS if e not in ("distill", "pretrain_mlm"
 def test_every_experiment_composes(experiment, debug, tmp_path):
     cfg = compose([f"+experiment={experiment}", f"+debug={debug}"], tmp_path)
     assert cfg.experiment_name == experiment
-    assert cfg.head.name in {"linear", "graph", "concat", "label_graph"}
+    assert cfg.head.name in {"linear", "graph", "concat", "experts", "label_graph"}
 
 
 @pytest.mark.parametrize("experiment", FDR_EXPERIMENTS)

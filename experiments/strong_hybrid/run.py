@@ -32,13 +32,14 @@ VARIANTS = {
     "tfidf_baseline": ["+experiment=tfidf_baseline"],
     "text_only": ["+experiment=text_only"],
     "text_lexical": ["+experiment=text_lexical"],
-    "text_graph": ["+experiment=text_graph"],
+    "text_graph": ["+experiment=text_graph", "head=experts"],  # the hybrid without its lexical view
+    "text_graph_concat": ["+experiment=text_graph"],  # one MLP over [h ; g] (what did not work)
     "lexical_graph": ["+experiment=lexical_graph"],
-    "hybrid": ["+experiment=hybrid"],  # lexical.fusion=stacked: the mixture with the lexical view fit on validation
+    "hybrid": ["+experiment=hybrid"],  # text and graph experts + the lexical view, mixed with weights fit on val
     # the earlier fusions, kept as what did not work: the lexical term added to the logits with a learned scale,
     # with CE of the head alone beside the fused CE (joint), or the fused CE alone (residual)
-    "hybrid_joint": ["+experiment=hybrid", "lexical.fusion=joint"],
-    "hybrid_residual": ["+experiment=hybrid", "lexical.fusion=joint", "lexical.head_loss_weight=0"],
+    "hybrid_joint": ["+experiment=hybrid", "head=concat", "lexical.fusion=joint"],
+    "hybrid_residual": ["+experiment=hybrid", "head=concat", "lexical.fusion=joint", "lexical.head_loss_weight=0"],
 }
 # Amazon toys: every variant reads "title | brand" as text (the probe, and TF-IDF's best input there);
 # the hybrid's graph links the same brand field to the categories it sells in.
