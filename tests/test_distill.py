@@ -185,8 +185,11 @@ def test_fast_dev_run_each_mode(mode, student, teacher, tmp_path):
     for key in ("f1_weighted", "f1_weighted_mean_levels", "f1_macro"):
         assert 0.0 <= metrics["test"][f"test/{key}"] <= 1.0
     parts = getattr(objects["model"], "last_loss_parts", {})  # the terms of the last training step
-    if mode != "none":
-        assert {"kd", "ce"} <= set(parts) and float(parts["kd"]) >= 0
+    if mode != "none":  # a one-layer copy differs from its teacher: the KL term is positive
+        assert {"kd", "ce"} <= set(parts) and float(parts["kd"]) > 0
+    if mode == "soft":  # and the loss is alpha KD + (1 - alpha) CE with the configured alpha
+        alpha = metrics["distill"]["alpha"]
+        assert float(parts["loss"]) == pytest.approx(alpha * float(parts["kd"]) + (1 - alpha) * float(parts["ce"]))
     if mode == "tinybert":
         assert float(parts["hidden_mse"]) > 0 and float(parts["attention_mse"]) >= 0
         assert parts["loss"] > parts["hidden_mse"]  # the soft loss is in the total too

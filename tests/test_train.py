@@ -2,10 +2,12 @@
 self-contained, a run writes metrics.json, W&B stays offline (bad configs: tests/test_bad_input.py)."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 import torch
+from omegaconf import open_dict
 from transformers import AutoTokenizer
 
 from prodcat.graph.linker import GraphLinker
@@ -44,6 +46,8 @@ def test_fast_dev_run_every_experiment(experiment, tmp_path, fast_overrides):
 
 def test_checkpoint_is_self_contained_for_inference(tmp_path, fast_overrides):
     cfg = compose(["+experiment=hybrid", *fast_overrides], tmp_path)
+    with open_dict(cfg):
+        cfg.paths.cache_dir = str(tmp_path / "own_cache")  # this run's own: deleted below
     metrics, objects = train(cfg)
     ckpt = metrics["best_checkpoint"]
     assert ckpt and Path(ckpt).is_file()
@@ -65,10 +69,16 @@ def test_checkpoint_is_self_contained_for_inference(tmp_path, fast_overrides):
     linker = GraphLinker.from_state_dict(restored.assets["linker"])
     feats = torch.as_tensor(linker.features(catalog.test[:16]))
     torch.testing.assert_close(feats, torch.as_tensor(objects["prepared"].splits["test"].graph[:16]))
+    # Against the model that wrote it (after trainer.test(ckpt_path=best) it holds the best weights), once
+    # the folders it was built from (caches, the run's tokenizer copy) are gone.
     batch = next(iter(objects["datamodule"].test_dataloader()))
     with torch.no_grad():
-        original = ProductClassifier.load_from_checkpoint(ckpt, map_location="cpu").eval()(batch)
-        torch.testing.assert_close(restored(batch), original)
+        expected = objects["model"].eval()(batch)
+    shutil.rmtree(cfg.paths.cache_dir)
+    shutil.rmtree(Path(cfg.paths.output_dir) / "tokenizer")
+    with torch.no_grad():
+        torch.testing.assert_close(ProductClassifier.load_from_checkpoint(ckpt, map_location="cpu").eval()(batch),
+                                   expected)
 
 
 def test_wandb_logs_offline_into_the_run_folder(tmp_path, fast_overrides):
