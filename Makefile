@@ -7,7 +7,7 @@ TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= dev,minilm,sweep,serve
 PYTEST_ARGS ?=
 
-.PHONY: install train test lint clean-cache
+.PHONY: install train test test-all lint clean-cache
 .DEFAULT_GOAL := test
 
 # Re-install only when the dependency files change (the stamp records the last good install).
@@ -25,6 +25,10 @@ train: install
 	$(PY) train.py +experiment=hybrid $(ARGS)
 
 test: install
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# the slow tests too: real (small) trainings, quality floors, exact resume, DDP, a real Optuna search
+test-all: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

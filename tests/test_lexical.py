@@ -79,7 +79,8 @@ def test_the_mixture_weighs_the_member_that_is_right_on_held_out_rows():
     assert Mixture(3).fit(members, target) > 0.95
 
 
-@pytest.mark.parametrize("overrides", [[], ["head=concat", "lexical.fusion=joint"]])
+@pytest.mark.parametrize("overrides", [[], pytest.param(["head=concat", "lexical.fusion=joint"],
+                                                        marks=pytest.mark.slow)])
 def test_hybrid_with_lexical_view_trains_restores_serves_and_exports(tmp_path, fast_overrides, overrides):
     cfg = compose(["+experiment=hybrid", *overrides, *fast_overrides], tmp_path)
     metrics, objects = train(cfg)

@@ -16,7 +16,9 @@ SMALL = ["backbone=tiny", "logger=csv", "data.catalog.n_train=2000", "data.catal
          "data.catalog.n_test=300", "trainer.max_epochs=6", "callbacks.early_stopping=null"]
 
 
-@pytest.mark.parametrize("experiment, floor", [("text_only", 0.55), ("graph_only", 0.30), ("hybrid", 0.60)])
+@pytest.mark.parametrize("experiment, floor", [pytest.param("text_only", 0.55, marks=pytest.mark.slow),
+                                               ("graph_only", 0.30),
+                                               pytest.param("hybrid", 0.60, marks=pytest.mark.slow)])
 def test_small_model_clears_quality_floor(experiment, floor, tmp_path):
     metrics, _ = train(compose([f"+experiment={experiment}", *SMALL], tmp_path))
     print(experiment, {k: round(v, 3) for k, v in metrics["test"].items() if "acc" in k})

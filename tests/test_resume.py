@@ -58,6 +58,7 @@ def uninterrupted(tmp_path_factory):
     return tmp, _run(tmp, "uninterrupted")
 
 
+@pytest.mark.slow
 def test_killed_mid_epoch_resumes_to_the_same_metrics(uninterrupted):
     tmp, reference = uninterrupted
     run_dir = tmp / "killed"
@@ -75,6 +76,7 @@ def test_killed_mid_epoch_resumes_to_the_same_metrics(uninterrupted):
         assert resumed["test"][key] == pytest.approx(value, abs=1e-6), key
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics(uninterrupted):
     tmp, reference = uninterrupted
     again = _run(tmp, "again")

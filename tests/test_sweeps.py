@@ -72,6 +72,7 @@ def test_multirun_one_wandb_run_per_job_and_failures_recorded(tmp_path):
     assert len(json.loads((out / "results.json").read_text())) == 2
 
 
+@pytest.mark.slow
 def test_optuna_sweeper_runs_a_real_two_trial_search(tmp_path):
     sweep_dir = tmp_path / "optuna"
     overrides = [o for o in FAST if not o.startswith("logger=")]

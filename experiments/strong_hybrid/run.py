@@ -45,7 +45,9 @@ VARIANTS = {
 # the hybrid's graph links the same brand field to the categories it sells in.
 DATA = {"mwpd": [], "amazon_toys": ["data.catalog.text_fields=[product_name,manufacturer]"]}
 DETERMINISTIC = {"tfidf_baseline"}  # one run stands for every seed
-ORDER = [*VARIANTS, "late_fusion"]
+# the hybrid's trained members, the mixture refit on validation without one view (0 text, 1 graph, 2 lexical)
+REMIXES = {"hybrid_without_graph": [0, 2], "hybrid_without_lexical": [0, 1]}
+ORDER = [*VARIANTS, "late_fusion", *REMIXES]
 RARE = 10  # "few training rows": fewer than this many
 
 
@@ -96,6 +98,63 @@ def text_probabilities(folder: Path) -> dict[str, np.ndarray]:
             raise RuntimeError(f"{folder}: the checkpoint's test predictions agree with the run's on {agree:.4f}")
         np.savez_compressed(cache, **probs)
     return dict(np.load(cache))
+
+
+def member_logits(folder: Path) -> dict[str, list[np.ndarray]]:
+    """The hybrid's mixture members on val and test, [(N, C) text, graph, lexical T d] per split, from its best
+    checkpoint through the Predictor's inputs (cached in members.npz); the mixture of the checkpoint's own
+    weights is checked against the run's test predictions."""
+    cache = folder / "members.npz"
+    if not cache.is_file():
+        import torch
+
+        from prodcat.serve import Predictor
+        from prodcat.serve.inputs import to_item
+
+        metrics = json.loads((folder / "metrics.json").read_text())
+        predictor = Predictor.from_checkpoint(metrics["best_checkpoint"], batch_size=256)
+        module = predictor.backend.module
+        catalog, _, _ = _catalog(folder)
+        out = {}
+        for split in ("val", "test"):
+            items = [to_item(_offer(p)) for p in catalog.split(split)]
+            parts = []
+            for i in range(0, len(items), 256):
+                inputs = {k: torch.from_numpy(v) for k, v in predictor.features(items[i:i + 256])[0].items()}
+                with torch.inference_mode():
+                    experts, scores, _ = module.view_logits(inputs)
+                parts.append([*experts, module.lexical.logits(scores)])
+            members = [torch.cat([b[k] for b in parts]) for k in range(len(parts[0]))]
+            out.update({f"{split}_{k}": m.numpy() for k, m in enumerate(members)})
+            if split == "test":
+                agree = float((module.mixture(members).argmax(-1).numpy()
+                               == np.load(folder / "test_predictions.npz")["pred"]).mean())
+                if agree < 0.999:
+                    raise RuntimeError(f"{folder}: the checkpoint's mixture agrees with the run's test on {agree:.4f}")
+        np.savez_compressed(cache, **out)
+    z = dict(np.load(cache))
+    return {s: [z[k] for k in sorted(z, key=lambda k: int(k.rsplit("_", 1)[1])) if k.startswith(s)]
+            for s in ("val", "test")}
+
+
+def remixed(dataset: str, seed: int, keep: list[int], labels, y: dict) -> tuple[dict, np.ndarray] | None:
+    """The hybrid's own trained members with the mixture refit on validation over `keep` only (0 text, 1 graph,
+    2 lexical): what the fusion gets from each view, the experts' training unchanged."""
+    import torch
+
+    from prodcat.models.mixture import Mixture
+
+    folder = run_folder(OUT, dataset, "hybrid", seed)
+    if not (folder / "metrics.json").is_file():
+        return None
+    z = member_logits(folder)
+    mixture = Mixture(len(keep))
+    mixture.fit([torch.from_numpy(z["val"][k]) for k in keep], torch.from_numpy(y["val"]))
+    with torch.no_grad():
+        probs = mixture([torch.from_numpy(z["test"][k]) for k in keep]).exp().numpy()
+    scores = {f"test/{k}": v for k, v in _metrics(probs, y["test"], labels.level_ids).items()
+              if k in ("acc", "f1_weighted", "f1_macro", "f1_weighted_mean_levels")}
+    return {**scores, "weights": mixture.weights.tolist(), "sharpness": float(mixture.sharpness)}, probs.argmax(1)
 
 
 def tfidf_scores(folder: Path) -> dict[str, np.ndarray]:
@@ -187,12 +246,15 @@ def collect(datasets: list[str], seeds: list[int]) -> list[dict]:
                 rec = record(STUDY, ds, variant, seed, folder, slices(pred, y["test"], rare, ambiguous))
                 if rec is not None:
                     recs.append(rec)
-            fusion = late_fusion(ds, seed, labels, y)
-            if fusion is not None:
-                scores, pred = fusion
-                recs.append({"study": STUDY, "dataset": ds, "variant": "late_fusion", "seed": seed, "split": "test",
-                             "metrics": {**scores, **slices(pred, y["test"], rare, ambiguous)}, "seconds": None,
-                             "command": "experiments/strong_hybrid/run.py (text_only seed k + tfidf_baseline)"})
+            derived = {"late_fusion": (late_fusion(ds, seed, labels, y), "text_only seed k + tfidf_baseline"),
+                       **{name: (remixed(ds, seed, keep, labels, y), f"hybrid seed k, members {keep} remixed")
+                          for name, keep in REMIXES.items()}}
+            for variant, (fusion, source) in derived.items():
+                if fusion is not None:
+                    scores, pred = fusion
+                    recs.append({"study": STUDY, "dataset": ds, "variant": variant, "seed": seed, "split": "test",
+                                 "metrics": {**scores, **slices(pred, y["test"], rare, ambiguous)}, "seconds": None,
+                                 "command": f"experiments/strong_hybrid/run.py ({source})"})
     return recs
 
 
