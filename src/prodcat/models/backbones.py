@@ -37,7 +37,7 @@ def resolve_pretrained(cfg: dict) -> str | None:
     return cfg.get("hub_id")
 
 
-def _load_failed(cfg: dict, source: str, err: Exception) -> RuntimeError:
+def backbone_load_error(cfg: dict, source: str, err: Exception) -> RuntimeError:
     return RuntimeError(
         f"backbone {cfg.get('name')!r}: cannot load {source!r} ({type(err).__name__}: {err}). "
         f"Without a network, point it at a local Hugging Face directory: "
@@ -63,7 +63,7 @@ def load_tokenizer(cfg: dict, train_texts: Sequence[str], cache_root: str | Path
         try:
             return AutoTokenizer.from_pretrained(source)
         except (OSError, ValueError) as e:
-            raise _load_failed(cfg, source, e) from e
+            raise backbone_load_error(cfg, source, e) from e
     vocab_size = int(cfg["tokenizer"]["vocab_size"])
     inputs = {"data": data_key, "vocab_size": vocab_size, "kind": "wordpiece-uncased", "format": 2}
     folder = load_or_build(cache_root, "tokenizers", inputs,
@@ -85,7 +85,7 @@ def build_encoder(cfg: dict, vocab_size: int, seed: int = 0) -> torch.nn.Module:
             config = AutoConfig.from_pretrained(source, **dropout)
             return AutoModel.from_pretrained(source, config=config)
         except (OSError, ValueError) as e:
-            raise _load_failed(cfg, source, e) from e
+            raise backbone_load_error(cfg, source, e) from e
     with torch.random.fork_rng():  # the same seed gives the same initial weights, whatever ran before
         torch.manual_seed(seed)
         return BertModel(BertConfig(vocab_size=vocab_size, **cfg["architecture"], **dropout),

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from lightning.pytorch.callbacks import Callback
 from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, BertConfig, BertForMaskedLM, BertModel
 
-from prodcat.models.backbones import _load_failed, resolve_pretrained
+from prodcat.models.backbones import backbone_load_error, resolve_pretrained
 from prodcat.models.schedule import warmup_linear_decay
 from prodcat.pretrain.masking import IGNORE
 
@@ -41,7 +41,7 @@ def build_mlm_model(backbone: dict, vocab_size: int, seed: int = 0) -> torch.nn.
                 mlm = AutoModelForMaskedLM.from_pretrained(source, config=config)
                 base = AutoModel.from_pretrained(source, config=config)
             except (OSError, ValueError) as e:
-                raise _load_failed(backbone, source, e) from e
+                raise backbone_load_error(backbone, source, e) from e
         else:
             config = BertConfig(vocab_size=vocab_size, **backbone["architecture"], **dropout)
             mlm, base = BertForMaskedLM(config), BertModel(config)
