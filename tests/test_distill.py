@@ -180,7 +180,8 @@ def test_label_space_mismatch_errors(teacher, tmp_path):
                   "backbone.architecture.intermediate_size=96"]),
 ])
 def test_fast_dev_run_each_mode(mode, student, teacher, tmp_path):
-    metrics, objects = _distill(mode, teacher, tmp_path, "+debug=fdr", *student)
+    alpha = ["distill.alpha=0.7"] if mode == "soft" else []  # not 0.5: a swap of the two weights must show
+    metrics, objects = _distill(mode, teacher, tmp_path, "+debug=fdr", *student, *alpha)
     assert metrics["distill"]["mode"] == mode and metrics["choices"]["distill"] == mode
     for key in ("f1_weighted", "f1_weighted_mean_levels", "f1_macro"):
         assert 0.0 <= metrics["test"][f"test/{key}"] <= 1.0
@@ -188,8 +189,8 @@ def test_fast_dev_run_each_mode(mode, student, teacher, tmp_path):
     if mode != "none":  # a one-layer copy differs from its teacher: the KL term is positive
         assert {"kd", "ce"} <= set(parts) and float(parts["kd"]) > 0
     if mode == "soft":  # and the loss is alpha KD + (1 - alpha) CE with the configured alpha
-        alpha = metrics["distill"]["alpha"]
-        assert float(parts["loss"]) == pytest.approx(alpha * float(parts["kd"]) + (1 - alpha) * float(parts["ce"]))
+        alpha, kd, ce = metrics["distill"]["alpha"], float(parts["kd"]), float(parts["ce"])
+        assert alpha == 0.7 and float(parts["loss"]) == pytest.approx(alpha * kd + (1 - alpha) * ce)
     if mode == "tinybert":
         assert float(parts["hidden_mse"]) > 0 and float(parts["attention_mse"]) >= 0
         assert parts["loss"] > parts["hidden_mse"]  # the soft loss is in the total too

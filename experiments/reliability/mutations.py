@@ -2,6 +2,7 @@
 must catch it; the record says whether it failed (it must). Issue 22.
 
     .venv/bin/python experiments/reliability/mutations.py          # writes mutations.json beside this file
+    .venv/bin/python experiments/reliability/mutations.py "top_k not checked"   # rerun named ones only
 
 A mutation is (file, exact text, replacement, test id). The copy is a `git worktree` of HEAD plus the
 working tree's changes to the files mutated, in a temporary folder; the repository is never touched.
@@ -32,9 +33,10 @@ MUTATIONS = [
     ("src/prodcat/data/readers.py", "n, end = end + 1, reader.line_num", "n, end = reader.line_num, reader.line_num",
      "tests/test_readers.py::test_a_csv_record_with_an_unbalanced_quote_is_reported_at_its_first_line",
      "CSV error at the record's last line"),
-    ("src/prodcat/eval/metrics.py", "1.0 if single else float(v)", "float(v)",
+    ("src/prodcat/eval/metrics.py", "_collection(max(2, max(ids) + 1), with_topk=False)",
+     "_collection(max(ids) + 1, with_topk=False)",
      "tests/test_metrics.py::test_a_catalog_under_one_root_scores_its_single_category_level_as_right",
-     "single-category level scored over a phantom class"),
+     "a single-category level not padded to two classes"),
     ("src/prodcat/data/roots.py",
      "return [*roots, repo / \"data\" / \"datasets\", repo.parent / \"shared\" / \"datasets\"]",
      "return [repo.parent / \"shared\" / \"datasets\", repo / \"data\" / \"datasets\", *roots]",
@@ -68,6 +70,9 @@ def run_one(copy: Path, file: str, old: str, new: str, test: str) -> dict:
 
 
 def main() -> None:
+    only = sys.argv[1:]  # bug names to rerun (their records replace the old ones); none: all
+    out = Path(__file__).parent / "mutations.json"
+    kept = [r for r in json.loads(out.read_text()) if r["bug"] not in only] if only and out.is_file() else []
     tmp = Path(tempfile.mkdtemp(prefix="prodcat-mutations-"))
     copy = tmp / "repo"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(copy), "HEAD"], check=True,
@@ -75,10 +80,14 @@ def main() -> None:
     try:
         records = []
         for file, old, new, test, bug in MUTATIONS:
+            if only and bug not in only:
+                continue
             result = run_one(copy, file, old, new, test)
             records.append({"bug": bug, "file": file, "test": test, **result})
             print(json.dumps(records[-1]), flush=True)
-        (Path(__file__).parent / "mutations.json").write_text(json.dumps(records, indent=1) + "\n")
+        order = [m[4] for m in MUTATIONS]
+        records = sorted(kept + records, key=lambda r: order.index(r["bug"]))
+        out.write_text(json.dumps(records, indent=1) + "\n")
         caught = sum(r.get("failed", False) for r in records)
         print(f"{caught} of {len(records)} planted bugs made their test fail")
     finally:

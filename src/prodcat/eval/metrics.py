@@ -42,8 +42,7 @@ class HierarchicalMetrics(nn.Module):
         # (L, C): class id at each level of every leaf's ancestor
         self.register_buffer("level_map", torch.tensor(level_ids, dtype=torch.long), persistent=False)
         # A level with one category (a catalog under a single root) is right for every row; torchmetrics
-        # needs two classes, so such a level is counted over two and reported as exactly 1.0.
-        self.single_levels = [max(ids) == 0 for ids in level_ids]
+        # needs two classes, so such a level is counted over two (the second never occurs: scores stay 1.0).
         self.levels = nn.ModuleList(_collection(max(2, max(ids) + 1), with_topk=False)
                                     for ids in level_ids)
 
@@ -57,8 +56,7 @@ class HierarchicalMetrics(nn.Module):
     def compute(self) -> dict[str, float]:
         out = {k: float(v) for k, v in self.leaf.compute().items()}
         for level, metrics in enumerate(self.levels, start=1):
-            single = self.single_levels[level - 1]
-            out.update({f"lvl{level}/{k}": 1.0 if single else float(v) for k, v in metrics.compute().items()})
+            out.update({f"lvl{level}/{k}": float(v) for k, v in metrics.compute().items()})
         f1s = [out[f"lvl{level}/f1_weighted"] for level in range(1, len(self.levels) + 1)]
         out["f1_weighted_mean_levels"] = sum(f1s) / len(f1s)
         return out
