@@ -200,3 +200,17 @@ def test_checkpoint_with_another_label_space_fails_before_training(tmp_path):
     with pytest.raises(ValueError, match=r"hyper_parameters\.labels: 2 classes\) differs from the training data's"):
         train(cfg)
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_a_missing_truncated_or_foreign_checkpoint_fails_with_its_path(tmp_path):
+    from prodcat.serve.backends import load_module
+
+    truncated, foreign = tmp_path / "truncated.ckpt", tmp_path / "notes.ckpt"
+    torch.save({"state_dict": {"w": torch.zeros(1000)}, "hyper_parameters": {}}, truncated)
+    truncated.write_bytes(truncated.read_bytes()[:300])
+    foreign.write_text("not a checkpoint")
+    with pytest.raises(FileNotFoundError, match="nowhere.ckpt"):
+        load_module(tmp_path / "nowhere.ckpt")
+    for path in (truncated, foreign):
+        with pytest.raises(ValueError, match=f"{path.name}: not a readable prodcat checkpoint"):
+            load_module(path)

@@ -103,15 +103,62 @@ def _config_cases(tmp: Path) -> list[tuple[str, str, Callable]]:
     ]
 
 
+def _serving_cases(tmp: Path) -> list[tuple[str, str, Callable]]:
+    import numpy as np
+    import torch
+
+    from prodcat.features.store import open_store
+    from prodcat.serve.backends import load_module
+    from prodcat.serve.inputs import parse_lines, to_item
+    from prodcat.serve.predictor import Predictor
+
+    truncated, foreign = tmp / "truncated.ckpt", tmp / "notes.ckpt"
+    torch.save({"state_dict": {"w": torch.zeros(1000)}, "hyper_parameters": {}}, truncated)
+    truncated.write_bytes(truncated.read_bytes()[:300])
+    foreign.write_text("not a checkpoint")
+    texts = ["apple iphone 15", "nike air max 90"]
+    inputs = {"backbone": "fake", "dim": 2, "split": "train"}
+
+    def encode(batch):
+        return np.ones((len(batch), 2), dtype=np.float32)
+
+    def corrupted_cache():
+        store = open_store(tmp / "cache", inputs, texts, encode)
+        index = store.folder / "features.faiss"
+        index.write_bytes(index.read_bytes()[: index.stat().st_size // 2])
+        again = open_store(tmp / "cache", inputs, texts, encode)
+        return f"rebuilt: {again.built}, vectors intact: {bool((again.vectors == 1).all())}"
+
+    return [
+        ("predict", "empty title", lambda: to_item("")),
+        ("predict", "whitespace-only title", lambda: to_item(" \t\n")),
+        ("predict", "text of the wrong JSON type", lambda: to_item({"text": 5})),
+        ("predict", "a JSONL line that is not JSON", lambda: next(parse_lines(["{not json"], "jsonl"))),
+        ("predict", "an input line that is not UTF-8",
+         lambda: next(parse_lines([b"caf\xe9".decode("utf-8", "surrogateescape")], "text"))),
+        ("predict", "top_k=0", lambda: Predictor(None, None, top_k=0)),
+        ("checkpoint", "missing checkpoint file", lambda: load_module(tmp / "nowhere.ckpt")),
+        ("checkpoint", "truncated checkpoint file", lambda: load_module(truncated)),
+        ("checkpoint", "a file that is not a checkpoint", lambda: load_module(foreign)),
+        ("cache", "feature cache truncated on disk", corrupted_cache),
+    ]
+
+
 def try_all(tmp: Path) -> list[dict]:
     tmp.mkdir(parents=True, exist_ok=True)
     out = []
-    for group, case, call in [*_catalog_cases(tmp), *_graph_cases(tmp), *_config_cases(tmp)]:
+    for group, case, call in [*_catalog_cases(tmp), *_graph_cases(tmp), *_config_cases(tmp), *_serving_cases(tmp)]:
         try:
             value = call()
         except Exception as e:  # noqa: BLE001 - recording what each input produced is the point
             message = " ".join(str(e).split()).replace(str(tmp) + "/", "")
             out.append({"group": group, "input": case, "result": type(e).__name__, "message": message[:400]})
+            continue
+        if getattr(value, "error", None):  # the predictor's inputs: an error record in place, not an exception
+            out.append({"group": group, "input": case, "result": "error record", "message": value.error})
+            continue
+        if isinstance(value, str):  # a case that reports what it saw
+            out.append({"group": group, "input": case, "result": "handled", "message": value})
             continue
         dropped = dict(value[1]) if isinstance(value, tuple) and len(value) == 2 else None
         out.append({"group": group, "input": case, "result": "accepted",

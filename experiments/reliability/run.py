@@ -119,6 +119,7 @@ def run_all() -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--report", action="store_true", help="only write README.md from results.json")
+    parser.add_argument("--bad-inputs", action="store_true", help="only bad_inputs.json (seconds), then README.md")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not args.report:
@@ -126,6 +127,7 @@ def main() -> None:
         from bad_inputs import try_all  # noqa: PLC0415 (a sibling script)
 
         (HERE / "bad_inputs.json").write_text(json.dumps(try_all(OUT / "bad_inputs"), indent=2) + "\n")
+    if not (args.report or args.bad_inputs):
         records = run_all()
         (HERE / "results.json").write_text(json.dumps(records, indent=2) + "\n")
     from report import write_readme  # noqa: PLC0415

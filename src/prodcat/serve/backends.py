@@ -6,6 +6,7 @@ return (B, C) float32 logits, so the `Predictor` around them is the same code fo
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,18 @@ from prodcat.serve.assets import METADATA_KEY, ServingAssets
 
 
 def load_module(checkpoint: str | Path, device: str = "cpu"):
-    """A `ProductClassifier` from its Lightning checkpoint, in eval mode."""
+    """A `ProductClassifier` from its Lightning checkpoint, in eval mode; a missing, truncated or foreign
+    file fails with its path."""
     from prodcat.models.module import ProductClassifier
 
-    return ProductClassifier.load_from_checkpoint(str(checkpoint), map_location=device).eval()
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        return ProductClassifier.load_from_checkpoint(str(path), map_location=device).eval()
+    except (RuntimeError, EOFError, KeyError, ValueError, OSError, pickle.UnpicklingError) as e:
+        raise ValueError(f"{path}: not a readable prodcat checkpoint ({type(e).__name__}: "
+                         f"{' '.join(str(e).split())[:200]})") from e
 
 
 class TorchBackend:
