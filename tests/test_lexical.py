@@ -110,3 +110,16 @@ def test_lexical_none_switches_the_view_off(tmp_path, fast_overrides):
     metrics, objects = train(cfg)
     assert objects["model"].lexical is None and "lexical_s" not in metrics["timings"]
     assert "lexical" not in objects["model"].assets
+
+
+def test_each_expert_reads_its_own_view():
+    from prodcat.models.heads import ExpertsHead
+
+    head = ExpertsHead(text_dim=8, graph_dim=6, num_labels=5).eval()
+    h, g = torch.randn(4, 8), torch.randn(4, 6)
+    text, graph = head.experts(h, g)
+    text_g, graph_g = head.experts(h, torch.randn(4, 6))  # another graph vector: only the graph expert moves
+    text_h, graph_h = head.experts(torch.randn(4, 8), g)  # another text vector: only the text expert moves
+    assert torch.equal(text, text_g) and not torch.allclose(graph, graph_g)
+    assert torch.equal(graph, graph_h) and not torch.allclose(text, text_h)
+    assert len(head.experts(h, g)) == head.n_experts

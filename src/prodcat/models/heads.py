@@ -95,6 +95,7 @@ class ExpertsHead(nn.Module):
     """
 
     uses_text, uses_graph, uses_label_vectors = True, True, False
+    n_experts = 2  # the length of `experts(h, g)`: members of the module's mixture
 
     def __init__(self, text_dim: int, graph_dim: int, num_labels: int, hidden: int = 256, dropout: float = 0.1):
         super().__init__()
@@ -175,9 +176,9 @@ def head_class(name: str) -> type[nn.Module]:
     module, _, attr = name.rpartition(".")
     try:
         return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError, ValueError):
+    except (ImportError, AttributeError, ValueError) as e:  # chained: a broken module shows its own error
         raise ValueError(f"head.name={name!r}: expected one of {sorted(HEADS)} or an importable "
-                         "'package.module.Class'") from None
+                         "'package.module.Class'") from e
 
 
 def build_head(name: str, text_dim: int, graph_dim: int, num_labels: int, **kwargs) -> nn.Module:

@@ -25,7 +25,7 @@ FUSIONS = ("stacked", "joint")
 
 
 class LexicalLayer(nn.Module):
-    def __init__(self, n_features: int, num_labels: int, model=None, scale: float = 1.0, fusion: str = "joint"):
+    def __init__(self, n_features: int, num_labels: int, model=None, scale: float = 1.0, fusion: str = "stacked"):
         """`model`: a `prodcat.features.lexical.LexicalModel` (W, b, T) to copy, or None for zeros of the
         right shapes that `load_from_checkpoint` fills."""
         super().__init__()
@@ -42,12 +42,8 @@ class LexicalLayer(nn.Module):
             self.weight.copy_(torch.as_tensor(model.weight))
             self.bias.copy_(torch.as_tensor(model.bias))
             self.temperature.fill_(float(model.temperature))
-        # joint: learned, how much the lexical evidence counts against the other views (1 = as calibrated);
-        # stacked: unused, a buffer (so parameter counts hold only what trains)
-        if fusion == "joint":
-            self.scale = nn.Parameter(torch.tensor(float(scale)))
-        else:
-            self.register_buffer("scale", torch.tensor(float(scale)))
+        # joint only: learned, how much the lexical evidence counts against the other views (1 = as calibrated)
+        self.scale = nn.Parameter(torch.tensor(float(scale))) if fusion == "joint" else None
 
     def scores(self, batch: dict) -> torch.Tensor:
         """(B, C) linear scores d: precomputed, or from the sparse rows (padding: id 0 with value 0)."""

@@ -33,8 +33,12 @@ def simplex_grid(k: int) -> list[tuple[float, ...]]:
 
 def mix(logits: list[torch.Tensor], weights: torch.Tensor) -> torch.Tensor:
     """log(sum_k w_k softmax(z_k)), stable; a zero weight drops its member (log 0 clamped)."""
-    parts = torch.stack([F.log_softmax(z.float(), -1) for z in logits])  # (K, B, C)
-    return torch.logsumexp(parts + weights.clamp_min(1e-12).log()[:, None, None], dim=0)
+    return _mix_log_probs(torch.stack([F.log_softmax(z.float(), -1) for z in logits]), weights)
+
+
+def _mix_log_probs(log_probs: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """(K, B, C) members' log-probabilities -> (B, C) log of their weighted mixture."""
+    return torch.logsumexp(log_probs + weights.clamp_min(1e-12).log()[:, None, None], dim=0)
 
 
 class Mixture(nn.Module):
@@ -56,14 +60,13 @@ class Mixture(nn.Module):
         """Choose (w, s) on held-out rows ((N, C) logits per member, (N,) targets); returns its weighted F1."""
         y = target.cpu().numpy()
         best = (-1.0, self.weights.tolist(), 1.0)
-        for s in SHARPNESS:
-            members = self._members(logits, s)
+        for s in SHARPNESS:  # the members' log-probabilities once per sharpness, not once per grid point
+            log_probs = torch.stack([F.log_softmax(z.float(), -1) for z in self._members(logits, s)])
             for w in simplex_grid(len(logits)):
-                pred = mix(members, torch.tensor(w)).argmax(-1).cpu().numpy()
+                pred = _mix_log_probs(log_probs, torch.tensor(w)).argmax(-1).cpu().numpy()
                 f1 = float(f1_score(y, pred, average="weighted", zero_division=0))
                 if f1 > best[0]:
                     best = (f1, w, s)
         self.weights.copy_(torch.tensor(best[1], dtype=torch.float32))
         self.sharpness.fill_(float(best[2]))
         return best[0]
-

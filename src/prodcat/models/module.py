@@ -84,7 +84,7 @@ class ProductClassifier(L.LightningModule):
                                      fusion=lexical["fusion"]) if lexical else None)
         # Stacked fusion (prodcat.models.mixture): the head's experts and the lexical view, mixed with weights
         # fit on validation; None when there is one member (or the lexical view is fused jointly).
-        experts = 2 if hasattr(self.head, "experts") else 1
+        experts = getattr(self.head, "n_experts", 1)
         if self.lexical is not None and self.lexical.fusion == "joint" and experts > 1:
             raise ValueError(f"lexical.fusion=joint adds to one head's logits; head={head['name']} has {experts} "
                              "experts: use lexical.fusion=stacked")
@@ -128,7 +128,7 @@ class ProductClassifier(L.LightningModule):
             h = encode(self.encoder, batch["input_ids"], batch["attention_mask"], self.hparams.backbone)  # (B, H)
         g = batch.get("graph")
         scores = self.lexical.scores(batch) if self.lexical is not None else None
-        experts = self.head.experts(h, g) if hasattr(self.head, "experts") else [self.head(h, g)]
+        experts = self.head.experts(h, g) if getattr(self.head, "n_experts", 1) > 1 else [self.head(h, g)]
         return experts, scores, [m(h, g) for m in self.level_heads or ()]
 
     def forward(self, batch: dict) -> torch.Tensor:

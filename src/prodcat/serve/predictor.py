@@ -35,8 +35,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def _whole_at_least_one(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}={value!r}: expected a whole number >= 1 (top_k above the number of "
-                         "categories returns them all)")
+        raise ValueError(f"{name}={value!r}: expected a whole number >= 1")
     return int(value)
 
 
