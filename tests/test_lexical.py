@@ -95,6 +95,11 @@ def test_hybrid_with_lexical_view_trains_restores_serves_and_exports(tmp_path, f
         assert module.mixture.weights.shape == (3,)
         assert module.mixture.weights.tolist() == pytest.approx([metrics["val"][f"val/mixture_weight_{k}"]
                                                                  for k in range(3)])
+        # stacked checkpoints written before 24849b6 carry the joint fusion's scale, unused: they still load
+        old = torch.load(metrics["best_checkpoint"], map_location="cpu", weights_only=False)
+        old["state_dict"]["lexical.scale"] = torch.tensor(1.0)
+        torch.save(old, tmp_path / "old.ckpt")
+        assert Predictor.from_checkpoint(tmp_path / "old.ckpt").backend.module.lexical.scale is None
     # The checkpoint alone serves: predictions from raw text (the lexical inputs made by the predictor from
     # the saved vocabulary) equal the run's own test predictions, made from the prepared scores.
     saved = np.load(Path(cfg.paths.output_dir) / "test_predictions.npz")

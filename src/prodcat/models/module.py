@@ -276,6 +276,9 @@ class ProductClassifier(L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.assets = checkpoint.get("prodcat_assets", {})
+        if self.lexical is not None and self.lexical.scale is None:
+            # checkpoints written before 24849b6 kept the joint fusion's scale in stacked fusion too, unused
+            checkpoint["state_dict"].pop("lexical.scale", None)
         expected = checkpoint.get("prodcat_encoder_sha256")
         if expected is not None:  # a frozen encoder saved by reference: __init__ has rebuilt it; check it
             if self.encoder_sha256() != expected:
