@@ -7,6 +7,9 @@ from omegaconf import OmegaConf
 from transformers import AutoModel, AutoTokenizer
 
 from prodcat.models.backbones import build_encoder, encode, pooled_dim, resolve_max_length
+from prodcat.serve import Predictor
+from prodcat.serve.export import export_checked
+from prodcat.serve.inputs import to_item
 
 from .conftest import ROOT
 from .tiny_models import build_tiny
@@ -76,10 +79,18 @@ def test_fast_dev_run_of_the_hybrid_through_every_family(family, tiny_dirs, tmp_
     cfg = compose(["+experiment=hybrid", "+debug=fdr", *overrides, f"backbone={CONFIGS[family]}",
                    f"backbone.name_or_path={tiny_dirs[family]}", "backbone.pooling=cls_last_k",
                    "backbone.pooling_layers=2"], tmp_path)
-    metrics, objects = train(cfg)
+    _, objects = train(cfg)
     model = objects["model"]
-    assert isinstance(model.hparams.backbone["max_length"], int)  # `auto` resolved and stored
-    assert 0.0 <= metrics["test"]["test/acc"] <= 1.0
+    max_length = model.hparams.backbone["max_length"]
+    assert isinstance(max_length, int)  # `auto` resolved and stored
+    # ONNX at batch size 1 and at the maximum length: a title far longer than max_length is cut to exactly
+    # max_length tokens on both sides, and the exported graph answers like the PyTorch model.
+    items = [{"text": " ".join(TEXTS)}, *({"text": t} for t in TEXTS[:5])]
+    report = export_checked(model, tmp_path / "export", items, precisions=("fp32",), batch_size=1)[0]
+    assert report["passed"] and report["top1_agreement"] == 1.0 and report["max_prob_diff"] < 1e-4
+    onnx = Predictor.from_onnx(report["file"], batch_size=1)
+    assert onnx.features([to_item(items[0])])[0]["input_ids"].shape == (1, max_length)
+    assert onnx.predict(items[:1])[0]["truncated"]
 
 
 @pytest.mark.parametrize("strategy", ["full", "frozen"])
