@@ -1,5 +1,6 @@
-"""The command-line entry points: `prodcat-train`, `prodcat-predict`, `prodcat-export` (pyproject.toml), which
-`python train.py`, `python predict.py` and `python export.py` at the repository root also call.
+"""The command-line entry points: `prodcat-train`, `prodcat-predict`, `prodcat-export`, `prodcat-serve`
+(pyproject.toml), which `python train.py`, `python predict.py`, `python export.py` and `python serve.py` at the
+repository root also call.
 
 The configs are the repository's `conf/` (an editable install, `pip install -e .`, as the Makefile does);
 `PROJECT_ROOT` (the repository root, where `outputs/` and `data/` live) defaults to that checkout.
@@ -87,3 +88,12 @@ def export(cfg: DictConfig) -> None:
         print(json.dumps(e.reports, indent=2))
         sys.exit(f"error: {e}")
     print(json.dumps(reports, indent=2))
+
+
+@hydra.main(version_base="1.3", config_path=CONF, config_name="serve")
+def serve(cfg: DictConfig) -> None:
+    """HTTP serving with dynamic batching: `prodcat-serve model=<export>/model.int8.onnx port=8000`."""
+    from prodcat.serve.server import serve as run_serve
+
+    _quiet_logging()
+    run_serve(cfg)

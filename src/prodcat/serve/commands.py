@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 from hydra.utils import instantiate
@@ -31,11 +32,17 @@ def _inputs(cfg: DictConfig):
 
 
 def predict(cfg: DictConfig) -> dict:
-    """Write one JSON line per input to `cfg.output` (or stdout); returns counts."""
+    """Write one JSON line per input to `cfg.output` (or stdout); returns counts and the seconds spent
+    loading (`load_s`: checkpoint or ONNX file, tokenizer, graph linker) apart from predicting (`predict_s`):
+    a one-title call is almost all load, which a server pays once."""
     from prodcat.serve.predictor import Predictor
 
+    t0 = time.perf_counter()
     predictor = Predictor.load(cfg.model, cfg.runtime, threads=cfg.threads, top_k=cfg.top_k,
                                batch_size=cfg.batch_size, abstain_unknown_share=cfg.abstain_unknown_share)
+    load_s = time.perf_counter() - t0
+    log.info("model loaded in %.2f s (%s)", load_s, cfg.model)
+    t0 = time.perf_counter()
     counts = {"items": 0, "errors": 0, "truncated": 0}
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(open(cfg.output, "w", encoding="utf-8")) if cfg.output else sys.stdout
@@ -47,8 +54,10 @@ def predict(cfg: DictConfig) -> dict:
             counts["errors"] += "error" in rec
             counts["truncated"] += bool(rec.get("truncated"))
         out.flush()
-    log.info("%d inputs, %d errors, %d truncated", counts["items"], counts["errors"], counts["truncated"])
-    return counts
+    predict_s = time.perf_counter() - t0
+    log.info("%d inputs, %d errors, %d truncated; predicted in %.2f s after %.2f s loading", counts["items"],
+             counts["errors"], counts["truncated"], predict_s, load_s)
+    return {**counts, "load_s": round(load_s, 3), "predict_s": round(predict_s, 3)}
 
 
 def run_config_path(checkpoint: str | Path) -> Path:
@@ -82,6 +91,7 @@ def export(cfg: DictConfig) -> list[dict]:
     from prodcat.eval.run_record import write_json_atomic
     from prodcat.serve.backends import load_module
     from prodcat.serve.export import ExportCheckFailed, export_checked
+    from prodcat.serve.model_info import checkpoint_provenance
 
     if cfg.threads:
         import torch
@@ -92,7 +102,7 @@ def export(cfg: DictConfig) -> list[dict]:
     out_dir = Path(cfg.out_dir) if cfg.out_dir else Path(cfg.checkpoint).resolve().parent.parent / "export"
     reports = export_checked(module, out_dir, inputs, targets, precisions=list(cfg.precisions),
                              min_agreement=OmegaConf.to_container(cfg.min_agreement), batch_size=cfg.batch_size,
-                             threads=cfg.threads)
+                             threads=cfg.threads, provenance=checkpoint_provenance(module, cfg.checkpoint))
     write_json_atomic(out_dir / "export_report.json", {"checkpoint": str(cfg.checkpoint), "exports": reports})
     if not all(r["passed"] for r in reports):
         raise ExportCheckFailed(reports)

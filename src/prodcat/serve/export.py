@@ -39,8 +39,9 @@ class ExportCheckFailed(RuntimeError):
 
 def export_checked(module, out_dir: str | Path, val_inputs: Iterable, targets: Sequence[int | None] | None = None,
                    precisions: Sequence[str] = ("fp32", "int8"), min_agreement: dict | None = None,
-                   batch_size: int = 64, threads: int | None = None) -> list[dict]:
-    """Export, check and write; returns one report per precision (`passed`, `written`, numbers)."""
+                   batch_size: int = 64, threads: int | None = None, provenance: dict | None = None) -> list[dict]:
+    """Export, check and write; returns one report per precision (`passed`, `written`, numbers).
+    `provenance` (backbone, checkpoint, training run) rides in the files' metadata for `GET /metadata`."""
     unknown = set(precisions) - set(FILES)
     if unknown:
         raise ValueError(f"precisions {sorted(unknown)}: expected a subset of {sorted(FILES)}")
@@ -55,7 +56,7 @@ def export_checked(module, out_dir: str | Path, val_inputs: Iterable, targets: S
     reports = []
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".export-") as tmp:
         t = time.perf_counter()
-        fp32 = export_onnx(module, assets, Path(tmp) / FILES["fp32"])
+        fp32 = export_onnx(module, assets, Path(tmp) / FILES["fp32"], provenance=provenance)
         export_s = time.perf_counter() - t
         for precision in precisions:
             t = time.perf_counter()

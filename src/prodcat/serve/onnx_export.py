@@ -49,17 +49,25 @@ def example_inputs(module: nn.Module, assets: ServingAssets) -> tuple[torch.Tens
     return tuple(out)
 
 
-def add_metadata(path: str | Path, assets: ServingAssets) -> None:
+def add_metadata(path: str | Path, assets: ServingAssets, provenance: dict | None = None) -> None:
+    """The serving assets, and (when given) where the model came from (`prodcat.serve.model_info`)."""
+    import json
+
     import onnx
 
+    from prodcat.serve.model_info import PROVENANCE_KEY
+
+    entries = {METADATA_KEY: assets.to_json(), **({PROVENANCE_KEY: json.dumps(provenance)} if provenance else {})}
     model = onnx.load(str(path))
-    for prop in [p for p in model.metadata_props if p.key == METADATA_KEY]:
+    for prop in [p for p in model.metadata_props if p.key in entries]:
         model.metadata_props.remove(prop)
-    model.metadata_props.add(key=METADATA_KEY, value=assets.to_json())
+    for key, value in entries.items():
+        model.metadata_props.add(key=key, value=value)
     onnx.save(model, str(path))
 
 
-def export_onnx(module: nn.Module, assets: ServingAssets, path: str | Path, opset: int | None = None) -> Path:
+def export_onnx(module: nn.Module, assets: ServingAssets, path: str | Path, opset: int | None = None,
+                provenance: dict | None = None) -> Path:
     """Write `module` (a ProductClassifier, fp32) as a single self-contained ONNX file."""
     path = Path(path)
     names = assets.input_names
@@ -74,5 +82,5 @@ def export_onnx(module: nn.Module, assets: ServingAssets, path: str | Path, opse
         torch.onnx.export(wrapper, example_inputs(module, assets), str(path), input_names=names,
                           output_names=["logits"], dynamic_shapes=(shapes,), opset_version=opset,
                           dynamo=True, external_data=False, verbose=False)
-    add_metadata(path, assets)
+    add_metadata(path, assets, provenance)
     return path
