@@ -35,6 +35,8 @@ DATA = ROOT.parent / "shared" / "datasets"
 STUDY = "rdf2vec_scale"
 SYNTHETIC = {"synthetic_100k": 100_000, "synthetic_1m": 1_000_000}
 GRAPHS = ["google_taxonomy", "amazon_toys", *SYNTHETIC]
+# The scaling curve (embedding.py) adds sizes; run.py's engine comparison keeps its four graphs.
+SCALING = {"synthetic_10k": 10_000, **SYNTHETIC, "synthetic_3m": 3_000_000, "synthetic_5m": 5_000_000}
 SCORES = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/f1_weighted_mean_levels"]
 
 
@@ -66,7 +68,7 @@ def load_graph(name: str):
     else:
         from prodcat.graph.synthetic_kg import product_graph
 
-        g = product_graph(SYNTHETIC[name], seed=0)
+        g = product_graph(SCALING[name], seed=0)
     return g, time.perf_counter() - t
 
 
@@ -79,11 +81,14 @@ def child(spec: dict) -> dict:
     from prodcat.graph.rdf2vec import embed_entities, resolve_settings
 
     graph, build_s = load_graph(spec["graph"])
-    settings = {"engine": spec["engine"], "workers": spec["workers"]}
+    # spec["settings"] (embedding.py): the other settings of a named variant, e.g. fewer walks and epochs
+    settings = {"engine": spec["engine"], "workers": spec["workers"], **spec.get("settings", {})}
     if spec["engine"] == "pyrdf2vec":
         settings["walker_kwargs"] = {"n_jobs": spec["n_jobs"]}
+    if spec.get("measure_epochs"):  # train only this many epochs; the record scales train_s to all of them
+        settings["epochs"] = spec["measure_epochs"]
     out = {"graph_build_s": build_s}
-    synthetic = spec["graph"] in SYNTHETIC
+    synthetic = spec["graph"] in SCALING
     if synthetic:
         kg = graph
         ids = np.unique(kg.triples[:, 0])  # every node with an out-edge: categories, brands, products
@@ -100,21 +105,49 @@ def child(spec: dict) -> dict:
         ents = np.sort(np.random.default_rng(0).choice(ents, spec["sample"], replace=False))
     out["n_walked"] = len(ents)
     timings: dict = {}
+    cpu0 = _cpu_s()
     t = time.perf_counter()
     if spec["path"] == "int_triples":  # the fast engine straight from the generator's int arrays
         wg = kg.walk_graph()
         timings["kg_load_s"] = time.perf_counter() - t
-        walks.embed(wg, wg.ids(ents), resolve_settings(settings), 0, timings)
+        vectors = walks.embed(wg, wg.ids(ents), resolve_settings(settings), 0, timings)  # (E, d), rows = ents
         timings["total_s"] = time.perf_counter() - t
     else:
         if synthetic:
             graph = kg.to_rdflib()
             out["rdflib_build_s"] = time.perf_counter() - t
         with tempfile.TemporaryDirectory(prefix="rdf2vec-scale-") as cache:
-            embed_entities(graph, list(ents), settings, cache, seed=0, timings=timings)
+            vectors = embed_entities(graph, list(ents), settings, cache, seed=0, timings=timings)
+    # CPU seconds of the whole process (all Word2Vec threads): unlike wall time, other users' jobs on the
+    # shared machine barely change it, so it is the number to compare between runs made on different days.
+    out["cpu_s"] = _cpu_s() - cpu0
     out["timings"] = timings
-    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KB
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KB; before the check
+    if spec.get("intrinsic"):
+        if not isinstance(vectors, dict):
+            vectors = dict(zip(ents.tolist(), vectors, strict=True))
+        out["intrinsic"] = intrinsic(spec["graph"], kg if synthetic else graph, vectors)
     return out
+
+
+def _cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def intrinsic(name: str, graph, vectors: dict) -> dict:
+    """prodcat.graph.intrinsic.sibling_at_k on the category tree of `graph` (SyntheticKG or rdflib)."""
+    from rdflib import SKOS
+
+    from prodcat.graph.intrinsic import sibling_at_k, skos_parents
+    from prodcat.graph.synthetic_kg import PREDICATES
+
+    if name in SCALING:
+        broader = graph.triples[graph.triples[:, 1] == PREDICATES.index(str(SKOS.broader))]  # (child, p, parent)
+        parent = dict(zip(graph.names[broader[:, 0]].tolist(), graph.names[broader[:, 2]].tolist(), strict=True))
+    else:
+        parent = skos_parents(graph)
+    return sibling_at_k(vectors, parent, k=5)
 
 
 def tree_pss_mb(root: int) -> float:

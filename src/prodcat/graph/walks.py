@@ -226,9 +226,12 @@ def write_corpus(walks: np.ndarray, path: str | Path, n_tokens: int) -> int:
     return total
 
 
-def word2vec(walks: np.ndarray, n_tokens: int, settings: dict, seed: int, workers: int = 1):
+def word2vec(walks: np.ndarray, n_tokens: int, settings: dict, seed: int, workers: int = 1,
+             timings: dict | None = None):
     """gensim Word2Vec on `walks` with the reference's settings (vector_size, window, epochs, sg, negative,
-    min_count=1); returns the model (its words are `token_words`)."""
+    min_count=1); returns the model (its words are `token_words`). `timings`, when given, receives
+    corpus_s (writing the corpus file), train_s and train_cpu_s (gensim's training, wall and CPU seconds)
+    and corpus_tokens (per epoch): the per-core rates of the scale study (experiments/rdf2vec_scale)."""
     from gensim.models import Word2Vec
 
 
@@ -244,8 +247,13 @@ def word2vec(walks: np.ndarray, n_tokens: int, settings: dict, seed: int, worker
     model.build_vocab_from_freq(freq)
     with tempfile.TemporaryDirectory(prefix="prodcat-walks-") as tmp:
         corpus = Path(tmp) / "walks.txt"
+        t0 = time.perf_counter()
         total = write_corpus(walks, corpus, n_tokens)
+        t1, cpu1 = time.perf_counter(), time.process_time()  # process_time: CPU of all gensim's threads
         model.train(corpus_file=str(corpus), total_words=total, epochs=settings["epochs"])
+        if timings is not None:
+            timings.update(corpus_s=t1 - t0, train_s=time.perf_counter() - t1,
+                           train_cpu_s=time.process_time() - cpu1, corpus_tokens=total)
     return model
 
 
@@ -255,21 +263,21 @@ def embed(
     """(E, d) float32 vectors of the nodes `entity_ids` (unique): walks from each, Word2Vec on all.
     `settings` as resolved by `rdf2vec.resolve_settings` (max_depth, max_walks, Word2Vec keys, workers).
     No cache here: this is the path for int triples straight from a generator; `rdf2vec.embed_entities`
-    caches. `timings`, when given, receives walks_s, n_walks, word2vec_s."""
+    caches. `timings`, when given, receives walks_s, walks_cpu_s, n_walks, word2vec_s (and `word2vec`'s keys)."""
     entity_ids = np.asarray(entity_ids, dtype=np.int64)
     if len(np.unique(entity_ids)) != len(entity_ids):
         raise ValueError("entity ids must be unique")
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     walks = random_walks(graph, entity_ids, settings["max_depth"], settings["max_walks"], seed)
-    t1 = time.perf_counter()
+    t1, walks_cpu = time.perf_counter(), time.process_time() - cpu0
     n_tokens = graph.n_nodes + len(graph.predicates)
-    model = word2vec(walks, n_tokens, settings, seed, workers=settings.get("workers", 1))
+    model = word2vec(walks, n_tokens, settings, seed, workers=settings.get("workers", 1), timings=timings)
     t2 = time.perf_counter()
     log.info("rdf2vec[fast]: %d walks for %d entities (depth %d, max %d/entity) in %.2fs (%.0f walks/s); "
              "Word2Vec (d=%d, %d epochs, %d workers) in %.2fs", len(walks), len(entity_ids), settings["max_depth"],
              settings["max_walks"], t1 - t0, len(walks) / max(t1 - t0, 1e-9), settings["vector_size"],
              settings["epochs"], settings.get("workers", 1), t2 - t1)
     if timings is not None:
-        timings.update(walks_s=t1 - t0, n_walks=len(walks), word2vec_s=t2 - t1)
+        timings.update(walks_s=t1 - t0, walks_cpu_s=walks_cpu, n_walks=len(walks), word2vec_s=t2 - t1)
     rows = [model.wv.key_to_index[w] for w in token_words(entity_ids, n_tokens)]  # every start is in a walk
     return model.wv.vectors[rows].astype(np.float32)

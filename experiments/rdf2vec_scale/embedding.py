@@ -1,0 +1,235 @@
+"""Issue 23: RDF2Vec's embedding step at scale. Named variants of the fast engine (walks per entity, epochs)
+side by side with the fast engine at the reference settings (20 walks, 10 epochs), in the same run, each
+measurement a fresh subprocess of run.py's child (wall seconds, CPU seconds, peak RSS, and the intrinsic
+check `prodcat.graph.intrinsic.sibling_at_k` on the category tree); the downstream gate (train.py
+graph_only per variant and seed); the scaling curve and its plot. Records are appended to results.json
+with `"issue": 23`; tables go to embedding.md.
+
+    .venv/bin/python experiments/rdf2vec_scale/embedding.py throughput --graphs synthetic_1m \
+        --variants fast_engine_baseline fast --baseline-epochs 1
+    .venv/bin/python experiments/rdf2vec_scale/embedding.py downstream --data amazon_toys --seeds 0 1 2
+    .venv/bin/python experiments/rdf2vec_scale/embedding.py plot
+
+`--baseline-epochs 1`: the baseline trains 1 of its 10 epochs and its training seconds are scaled by 10
+(gensim's cost is linear in epochs; the record says `extrapolated_epochs`). At 1M triples its full run takes
+10+ minutes, longer than a measurement may pause the shared machine's other jobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import run  # this folder's harness: run.measure (fresh child process), machine, graphs
+from omegaconf import OmegaConf
+
+HERE, ROOT, STUDY = run.HERE, run.ROOT, run.STUDY
+BASELINE = "fast_engine_baseline"  # the fast engine as it was: the reference's 20 walks x 10 epochs
+REFERENCE_EPOCHS = 10
+
+
+def variants() -> dict[str, dict]:
+    """Variant name -> settings over rdf2vec.yaml's. `fast` is read from conf/graph/rdf2vec_fast.yaml, so the
+    study measures what `graph=rdf2vec_fast` trains; the others map the trade-off around it."""
+    fast = OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "graph" / "rdf2vec_fast.yaml").settings)
+    return {BASELINE: {"engine": "fast"}, "fast": fast,
+            "fast_w10e3": {"engine": "fast", "max_walks": 10, "epochs": 3},
+            "fast_w8e4": {"engine": "fast", "max_walks": 8, "epochs": 4},
+            "fast_w4e3": {"engine": "fast", "max_walks": 4, "epochs": 3}}
+
+
+def git_commit() -> str:
+    cmd = ["git", "rev-parse", "--short", "HEAD"]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
+def throughput(a) -> list[dict]:
+    out = []
+    for graph in a.graphs:
+        ents = {"google_taxonomy": "categories", "amazon_toys": "categories+brands"}.get(graph, a.entities)
+        for name in a.variants:
+            settings = variants()[name]
+            spec = {"graph": graph, "engine": "fast", "workers": a.workers, "n_jobs": 1, "entities": ents,
+                    "path": "int_triples" if graph in run.SCALING else "rdflib", "sample": None,
+                    "settings": {k: v for k, v in settings.items() if k != "engine"}, "intrinsic": not a.no_intrinsic}
+            if name == BASELINE and a.baseline_epochs:
+                # 1 of 10 epochs times 10 is a fair time, not fair vectors: no intrinsic score for those
+                spec.update(measure_epochs=a.baseline_epochs, intrinsic=False)
+            print(f"== {name}: {spec}", flush=True)
+            res = run.measure(spec, a.timeout)
+            out.append(record(name, spec, res, " ".join(["python", *sys.argv])))
+            print(json.dumps(out[-1]["metrics"]), out[-1].get("timings"), flush=True)
+            a.save(out[-1])  # at once: a later measurement that fails loses no earlier one
+    return out
+
+
+def record(name: str, spec: dict, res: dict, command: str) -> dict:
+    rec = {"study": STUDY, "issue": 23, "dataset": spec["graph"], "variant": name, "seed": 0, "split": None,
+           "entities": spec["entities"], "path": spec["path"],
+           "settings": {"engine": "fast", "max_depth": 4, "max_walks": 20, "vector_size": 64, "window": 5,
+                        "epochs": REFERENCE_EPOCHS, "sg": 1, "negative": 5, **spec["settings"],
+                        "workers": spec["workers"]}}
+    if res.get("timed_out"):
+        rec.update(timed_out=True, metrics={}, seconds=round(res["wall_s"], 1))
+    else:
+        t = res["timings"]
+        scale = 1.0
+        if spec.get("measure_epochs"):  # only the training itself repeats per epoch
+            scale = rec["settings"]["epochs"] / spec["measure_epochs"]
+        extra = scale - 1  # epochs not run, in units of the epochs that were
+        w2v = t["word2vec_s"] + t["train_s"] * extra
+        seconds = t["kg_load_s"] + t.get("hash_s", 0.0) + t["walks_s"] + w2v
+        words = t["corpus_tokens"] * rec["settings"]["epochs"]  # raw tokens over all epochs
+        train_cpu = t["train_cpu_s"] * scale
+        metrics = {"seconds": round(seconds, 2), "walks_s": round(t["walks_s"], 2), "word2vec_s": round(w2v, 2),
+                   "peak_mb": round(res["peak_mb"], 1), "walks_per_s": round(t["n_walks"] / t["walks_s"], 1),
+                   "cpu_s": round(res["cpu_s"] + t["train_cpu_s"] * extra, 1),
+                   # per-core rates (DISTRIBUTED.md): raw corpus tokens per CPU second of gensim's training
+                   "word2vec_words_per_cpu_s": round(words / train_cpu, 1),
+                   "walks_per_cpu_s": round(t["n_walks"] / t["walks_cpu_s"], 1)}
+        if "intrinsic" in res:
+            metrics["sibling_at_5"] = round(res["intrinsic"]["sibling_at_5"], 4)
+            rec["intrinsic"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in res["intrinsic"].items()}
+        rec.update(metrics=metrics, seconds=metrics["seconds"], n_entities=res["n_entities"],
+                   n_walks=t["n_walks"], n_triples=res["n_triples"],
+                   timings={k: round(v, 3) if isinstance(v, float) else v for k, v in t.items()},
+                   maxrss_mb=round(res["maxrss_mb"], 1), tree_pss_peak_mb=round(res["tree_pss_peak_mb"], 1),
+                   wall_s=round(res["wall_s"], 1), measured_cpu_s=round(res["cpu_s"], 1))
+        if scale != 1:
+            rec["extrapolated_epochs"] = {"measured": spec["measure_epochs"], "of": rec["settings"]["epochs"]}
+    rec.update(load_avg=res["load_avg"], command=command, commit=git_commit(), machine=run.machine(),
+               date=dt.date.today().isoformat())
+    return rec
+
+
+def overrides(name: str) -> list[str]:
+    """train.py overrides that select a variant's vectors."""
+    if name == "fast":
+        return ["graph=rdf2vec_fast"]
+    return [f"graph.settings.{k}={v}" for k, v in variants()[name].items()]
+
+
+def downstream(a) -> list[dict]:
+    """train.py graph_only per seed and variant, back to back; each from a fresh cache (a real build)."""
+    out = []
+    for seed in a.seeds:
+        for name in a.variants:
+            run_dir = ROOT / "outputs" / STUDY / "issue23" / f"{a.data}_graph_only_{name}_seed{seed}"
+            args = ["+experiment=graph_only", f"data={a.data}", *overrides(name), f"seed={seed}", "logger=none"]
+            command = "python train.py " + " ".join(args)
+            print(f"== {command}", flush=True)
+            load = [round(x, 2) for x in os.getloadavg()]
+            t = time.perf_counter()
+            with tempfile.TemporaryDirectory(prefix="rdf2vec-scale-cache-") as cache:
+                subprocess.run([sys.executable, "train.py", *args, f"hydra.run.dir={run_dir}",
+                                f"paths.cache_dir={cache}"], cwd=ROOT, check=True)
+            seconds = time.perf_counter() - t
+            m = json.loads((run_dir / "metrics.json").read_text())
+            out.append({"study": STUDY, "issue": 23, "dataset": a.data, "variant": name, "seed": seed,
+                        "split": "test", "experiment": "graph_only",
+                        "metrics": {k: round(m["test"][k], 4) for k in run.SCORES if k in m["test"]},
+                        "seconds": round(seconds, 1),
+                        "graph_seconds": round(m.get("timings", {}).get("graph_s", 0.0), 1),
+                        "load_avg": load, "command": command, "commit": git_commit(), "machine": run.machine(),
+                        "date": dt.date.today().isoformat()})
+            print(json.dumps(out[-1]["metrics"]), flush=True)
+            a.save(out[-1])
+    return out
+
+
+def tables(records: list[dict]) -> str:
+    recs = [r for r in records if r.get("issue") == 23]
+    lines = ["| graph | entities | variant | walks x epochs | workers | seconds | walks s | Word2Vec s | CPU s | "
+             "peak MB | sibling@5 (ceiling) | load | date |", "|---" * 13 + "|"]
+    for r in recs:
+        if "experiment" in r or r.get("timed_out"):
+            continue
+        m, s = r["metrics"], r["settings"]
+        star = "*" if r.get("extrapolated_epochs") else ""
+        sib = f"{m['sibling_at_5']:.3f} ({r['intrinsic']['ceiling']:.3f})" if "sibling_at_5" in m else ""
+        lines.append(f"| {r['dataset']} | {r['n_entities']:,} | {r['variant']} | {s['max_walks']} x {s['epochs']} | "
+                     f"{s['workers']} | {m['seconds']:.1f}{star} | {m['walks_s']:.1f} | {m['word2vec_s']:.1f}{star} | "
+                     f"{m['cpu_s']:.0f}{star} | {m['peak_mb']:,.0f} | {sib} | {r['load_avg'][0]:.2f} | {r['date']} |")
+    down = [r for r in recs if "experiment" in r]
+    if down:
+        lines += ["", "| data | variant | seed | " + " | ".join(s.removeprefix("test/") for s in run.SCORES)
+                  + " | run s | graph s |", "|---|---|---|" + "---|" * (len(run.SCORES) + 2)]
+        for r in down:
+            vals = " | ".join(f"{100 * r['metrics'][s]:.2f}" if s in r["metrics"] else "" for s in run.SCORES)
+            lines.append(f"| {r['dataset']} | {r['variant']} | {r['seed']} | {vals} | {r['seconds']:.0f} | "
+                         f"{r['graph_seconds']:.1f} |")
+    return "\n".join(lines)
+
+
+def plot(records: list[dict], path) -> None:
+    """Scaling curve of the `fast` variant over the synthetic graphs: walks s, Word2Vec s, peak MB."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = {}  # triples -> the latest record of each size (a rerun replaces an older point)
+    for r in records:
+        if (r.get("issue") == 23 and r["variant"] == "fast" and r["dataset"] in run.SCALING
+                and r.get("entities") == "all" and "seconds" in r.get("metrics", {})):
+            pts[r["n_triples"]] = r
+    if not pts:
+        raise SystemExit("no `fast` records on synthetic graphs (all entities) to plot")
+    xs = sorted(pts)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in (("walks_s", "walks"), ("word2vec_s", "Word2Vec"), ("seconds", "end to end")):
+        ax1.plot(xs, [pts[x]["metrics"][key] for x in xs], "o-", label=label)
+    ax1.axhline(120, ls=":", c="gray", label="120 s target")
+    ax2.plot(xs, [pts[x]["metrics"]["peak_mb"] for x in xs], "o-", c="C3", label="peak RSS")
+    ax2.axhline(2048, ls=":", c="gray", label="2,048 MB target")
+    for ax, ylabel in ((ax1, "seconds (wall)"), (ax2, "MB")):
+        ax.set(xscale="log", yscale="log", xlabel="triples (synthetic product graph, all entities walked)",
+               ylabel=ylabel)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    s = pts[xs[0]]["settings"]
+    fig.suptitle(f"RDF2Vec fast variant ({s['max_walks']} walks x {s['epochs']} epochs, {s['workers']} Word2Vec "
+                 f"workers) on {pts[xs[0]]['machine']}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("mode", choices=["throughput", "downstream", "plot"])
+    p.add_argument("--graphs", nargs="+", default=["synthetic_1m"], choices=[*run.GRAPHS[:2], *run.SCALING])
+    p.add_argument("--variants", nargs="+", default=[BASELINE, "fast"], choices=list(variants()))
+    p.add_argument("--entities", default="all", choices=["all", "categories+brands"], help="synthetic graphs")
+    p.add_argument("--workers", type=int, default=2, help="Word2Vec threads")
+    p.add_argument("--baseline-epochs", type=int, default=0, help="train the baseline this many epochs, scale up")
+    p.add_argument("--no-intrinsic", action="store_true")
+    p.add_argument("--timeout", type=float, default=570, help="seconds before a measurement is killed")
+    p.add_argument("--data", default="amazon_toys")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    a = p.parse_args()
+    out = HERE / "results.json"
+    records = json.loads(out.read_text())  # append only: every earlier record stays
+
+    def save(rec: dict) -> None:
+        records.append(rec)
+        out.write_text(json.dumps(records, indent=1) + "\n")
+        (HERE / "embedding.md").write_text(tables(records) + "\n")
+
+    a.save = save
+    if a.mode == "throughput":
+        throughput(a)
+    elif a.mode == "downstream":
+        downstream(a)
+    else:
+        plot(records, HERE / "scaling.png")
+    print(tables(records))
+
+
+if __name__ == "__main__":
+    main()
