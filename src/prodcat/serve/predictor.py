@@ -70,8 +70,13 @@ class Predictor:
 
     @classmethod
     def load(cls, path: str | Path, runtime: str = "torch", threads: int | None = None, **kwargs) -> Predictor:
-        """`runtime`: torch (a .ckpt checkpoint) or onnx (an .onnx file written by export.py)."""
+        """`runtime`: torch (a .ckpt checkpoint, or a folder written by `prodcat.hub.save_pretrained`) or onnx
+        (an .onnx file written by export.py)."""
         suffix = Path(path).suffix
+        if runtime == "torch" and Path(path).is_dir():
+            from prodcat.hub import from_pretrained
+
+            return cls.from_module(from_pretrained(path), **kwargs)
         if runtime == "torch":
             if suffix == ".onnx":
                 raise ValueError(f"{path} is an ONNX file: use runtime=onnx")
