@@ -31,6 +31,7 @@ from prodcat.serve.assets import _plain
 
 FORMAT = 1
 ENCODER = "encoder"
+CARD_METRICS = ("acc", "acc_top5", "f1_weighted", "f1_macro", "f1_weighted_mean_levels")
 
 
 def save_pretrained(module, folder: str | Path, metrics: dict | None = None) -> Path:
@@ -107,10 +108,12 @@ def model_card(hparams: dict, metrics: dict | None) -> str:
              f"Classifies a product title into one of {len(leaves)} leaf categories "
              f"(depth {max(len(leaf.split(' > ')) for leaf in leaves)}), reading: {', '.join(views)}.", ""]
     if metrics:
-        scores = {**metrics.get("val", {}), **metrics.get("test", {})}
-        rows = [f"| {k} | {v:.4f} |" for k, v in scores.items() if isinstance(v, float)]
+        val, test = metrics.get("val", {}), metrics.get("test", {})
+        nan = float("nan")
+        rows = [f"| {name} | {val.get(f'val/{name}', nan):.4f} | {test.get(f'test/{name}', nan):.4f} |"
+                for name in CARD_METRICS]
         data = metrics.get("data", {})
-        lines += ["## Scores", "", "| metric | value |", "|---|---|", *rows, "",
+        lines += ["## Scores", "", "| metric | validation | test |", "|---|---|---|", *rows, "",
                   "## Data", "", f"Catalog `{data.get('name', '?')}`, rows per split {data.get('rows', '?')}; "
                   "validation chose the checkpoint (and the mixture weights), test was scored once.", ""]
     lines += ["## Intended use", "",
