@@ -134,13 +134,16 @@ def test_warmup_schedule_keeps_the_layer_ratios():
     model._trainer = types.SimpleNamespace(estimated_stepping_batches=20)
     opt = model.configure_optimizers()
     optimizer, scheduler = opt["optimizer"], opt["lr_scheduler"]["scheduler"]
-    start = [g["lr"] for g in optimizer.param_groups]
-    for _ in range(5):  # into the warmup (2 steps) and past it
+    base = [g["initial_lr"] for g in optimizer.param_groups]  # each group's own rate (layer-wise decayed)
+    assert len(set(base)) > 2
+    factors = []
+    for _ in range(6):  # through the warmup (2 steps) and past it
+        ratios = [g["lr"] / b for g, b in zip(optimizer.param_groups, base, strict=True)]
+        assert max(ratios) == pytest.approx(min(ratios))  # one multiplier for every group
+        factors.append(ratios[0])
         optimizer.step()
         scheduler.step()
-        now = [g["lr"] for g in optimizer.param_groups]
-        ratios = [a / b for a, b in zip(now, start, strict=True)]
-        assert max(ratios) == pytest.approx(min(ratios))
+    assert factors == pytest.approx([0.0, 0.5, 1.0, 17 / 18, 16 / 18, 15 / 18])  # warmup 2 of 20, then linear
 
 
 def test_frozen_encoder_stays_in_eval_mode():
