@@ -6,13 +6,13 @@ graph_only per variant and seed); the scaling curve and its plot. Records are ap
 with `"issue": 23`; tables go to embedding.md.
 
     .venv/bin/python experiments/rdf2vec_scale/embedding.py throughput --graphs synthetic_1m \
-        --variants fast_engine_baseline fast --baseline-epochs 1
+        --variants fast_engine_baseline fast --measure-epochs 1
     .venv/bin/python experiments/rdf2vec_scale/embedding.py downstream --data amazon_toys --seeds 0 1 2
     .venv/bin/python experiments/rdf2vec_scale/embedding.py plot
 
-`--baseline-epochs 1`: the baseline trains 1 of its 10 epochs and its training seconds are scaled by 10
-(gensim's cost is linear in epochs; the record says `extrapolated_epochs`). At 1M triples its full run takes
-10+ minutes, longer than a measurement may pause the shared machine's other jobs.
+`--measure-epochs 1`: each variant trains 1 epoch and its training seconds are scaled to all its epochs
+(gensim's cost is linear in epochs; the record says `extrapolated_epochs`, and has no intrinsic score). At
+1M triples the full runs take longer than a measurement may pause the shared machine's other jobs.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import run  # this folder's harness: run.measure (fresh child process), machine, graphs
+from filelock import FileLock
 from omegaconf import OmegaConf
 
 HERE, ROOT, STUDY = run.HERE, run.ROOT, run.STUDY
@@ -58,12 +60,15 @@ def throughput(a) -> list[dict]:
             spec = {"graph": graph, "engine": "fast", "workers": a.workers, "n_jobs": 1, "entities": ents,
                     "path": "int_triples" if graph in run.SCALING else "rdflib", "sample": None,
                     "settings": {k: v for k, v in settings.items() if k != "engine"}, "intrinsic": not a.no_intrinsic}
-            if name == BASELINE and a.baseline_epochs:
+            if a.measure_epochs:
                 # 1 of 10 epochs times 10 is a fair time, not fair vectors: no intrinsic score for those
-                spec.update(measure_epochs=a.baseline_epochs, intrinsic=False)
+                spec.update(measure_epochs=a.measure_epochs, intrinsic=False)
             print(f"== {name}: {spec}", flush=True)
             res = run.measure(spec, a.timeout)
-            out.append(record(name, spec, res, " ".join(["python", *sys.argv])))
+            rec = record(name, spec, res, " ".join(["python", *sys.argv]))
+            if a.untimed:  # run beside other jobs for its vectors only: its seconds claim nothing
+                rec.update(untimed=True, metrics={k: v for k, v in rec["metrics"].items() if k == "sibling_at_5"})
+            out.append(rec)
             print(json.dumps(out[-1]["metrics"]), out[-1].get("timings"), flush=True)
             a.save(out[-1])  # at once: a later measurement that fails loses no earlier one
     return out
@@ -153,6 +158,11 @@ def tables(records: list[dict]) -> str:
         m, s = r["metrics"], r["settings"]
         star = "*" if r.get("extrapolated_epochs") else ""
         sib = f"{m['sibling_at_5']:.3f} ({r['intrinsic']['ceiling']:.3f})" if "sibling_at_5" in m else ""
+        if r.get("untimed"):
+            lines.append(f"| {r['dataset']} | {r['n_entities']:,} | {r['variant']} | {s['max_walks']} x "
+                         f"{s['epochs']} | {s['workers']} | untimed | | | | | {sib} | {r['load_avg'][0]:.2f} | "
+                         f"{r['date']} |")
+            continue
         lines.append(f"| {r['dataset']} | {r['n_entities']:,} | {r['variant']} | {s['max_walks']} x {s['epochs']} | "
                      f"{s['workers']} | {m['seconds']:.1f}{star} | {m['walks_s']:.1f} | {m['word2vec_s']:.1f}{star} | "
                      f"{m['cpu_s']:.0f}{star} | {m['peak_mb']:,.0f} | {sib} | {r['load_avg'][0]:.2f} | {r['date']} |")
@@ -194,8 +204,12 @@ def plot(records: list[dict], path) -> None:
         ax.legend()
         ax.grid(alpha=0.3)
     s = pts[xs[0]]["settings"]
+    extrapolated = sorted({r["extrapolated_epochs"]["measured"] for r in pts.values() if "extrapolated_epochs" in r})
+    note = ""
+    if extrapolated:
+        note = f"; Word2Vec timed on {'/'.join(map(str, extrapolated))} epoch, scaled to {s['epochs']}"
     fig.suptitle(f"RDF2Vec fast variant ({s['max_walks']} walks x {s['epochs']} epochs, {s['workers']} Word2Vec "
-                 f"workers) on {pts[xs[0]]['machine']}")
+                 f"workers{note})\n{pts[xs[0]]['machine']}, {pts[xs[-1]]['date']}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
@@ -207,19 +221,22 @@ def main() -> None:
     p.add_argument("--variants", nargs="+", default=[BASELINE, "fast"], choices=list(variants()))
     p.add_argument("--entities", default="all", choices=["all", "categories+brands"], help="synthetic graphs")
     p.add_argument("--workers", type=int, default=2, help="Word2Vec threads")
-    p.add_argument("--baseline-epochs", type=int, default=0, help="train the baseline this many epochs, scale up")
+    p.add_argument("--measure-epochs", type=int, default=0, help="train this many epochs, scale train time up")
     p.add_argument("--no-intrinsic", action="store_true")
+    p.add_argument("--untimed", action="store_true", help="record sibling@5 only (a run outside quiet.sh)")
     p.add_argument("--timeout", type=float, default=570, help="seconds before a measurement is killed")
     p.add_argument("--data", default="amazon_toys")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     a = p.parse_args()
     out = HERE / "results.json"
-    records = json.loads(out.read_text())  # append only: every earlier record stays
 
     def save(rec: dict) -> None:
-        records.append(rec)
-        out.write_text(json.dumps(records, indent=1) + "\n")
-        (HERE / "embedding.md").write_text(tables(records) + "\n")
+        # append only, re-read under a lock: two of these scripts (downstream, throughput) may run at once
+        with FileLock(Path(tempfile.gettempdir()) / "prodcat-rdf2vec-scale-results.lock"):
+            records = json.loads(out.read_text())
+            records.append(rec)
+            out.write_text(json.dumps(records, indent=1) + "\n")
+            (HERE / "embedding.md").write_text(tables(records) + "\n")
 
     a.save = save
     if a.mode == "throughput":
@@ -227,8 +244,8 @@ def main() -> None:
     elif a.mode == "downstream":
         downstream(a)
     else:
-        plot(records, HERE / "scaling.png")
-    print(tables(records))
+        plot(json.loads(out.read_text()), HERE / "scaling.png")
+    print(tables(json.loads(out.read_text())))
 
 
 if __name__ == "__main__":
