@@ -102,7 +102,8 @@ def export(cfg: DictConfig) -> list[dict]:
     out_dir = Path(cfg.out_dir) if cfg.out_dir else Path(cfg.checkpoint).resolve().parent.parent / "export"
     reports = export_checked(module, out_dir, inputs, targets, precisions=list(cfg.precisions),
                              min_agreement=OmegaConf.to_container(cfg.min_agreement), batch_size=cfg.batch_size,
-                             threads=cfg.threads, provenance=checkpoint_provenance(module, cfg.checkpoint))
+                             threads=cfg.threads, provenance=checkpoint_provenance(module, cfg.checkpoint),
+                             int8_variant=cfg.int8_variant)
     write_json_atomic(out_dir / "export_report.json", {"checkpoint": str(cfg.checkpoint), "exports": reports})
     if not all(r["passed"] for r in reports):
         raise ExportCheckFailed(reports)

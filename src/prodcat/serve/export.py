@@ -21,7 +21,7 @@ from prodcat.serve.assets import ServingAssets
 from prodcat.serve.backends import TorchBackend
 from prodcat.serve.onnx_export import export_onnx
 from prodcat.serve.predictor import Predictor
-from prodcat.serve.quantize import quantize_int8
+from prodcat.serve.quantize import DEFAULT, quantize
 from prodcat.serve.verify import MIN_AGREEMENT, compare
 
 log = logging.getLogger(__name__)
@@ -39,12 +39,17 @@ class ExportCheckFailed(RuntimeError):
 
 def export_checked(module, out_dir: str | Path, val_inputs: Iterable, targets: Sequence[int | None] | None = None,
                    precisions: Sequence[str] = ("fp32", "int8"), min_agreement: dict | None = None,
-                   batch_size: int = 64, threads: int | None = None, provenance: dict | None = None) -> list[dict]:
+                   batch_size: int = 64, threads: int | None = None, provenance: dict | None = None,
+                   int8_variant: str = DEFAULT) -> list[dict]:
     """Export, check and write; returns one report per precision (`passed`, `written`, numbers).
-    `provenance` (backbone, checkpoint, training run) rides in the files' metadata for `GET /metadata`."""
+    `provenance` (backbone, checkpoint, training run) rides in the files' metadata for `GET /metadata`;
+    `int8_variant`: a dynamic variant of `prodcat.serve.quantize` (static ones need calibration data)."""
     unknown = set(precisions) - set(FILES)
     if unknown:
         raise ValueError(f"precisions {sorted(unknown)}: expected a subset of {sorted(FILES)}")
+    if "int8" in precisions and not int8_variant.startswith("dynamic_"):
+        raise ValueError(f"int8_variant={int8_variant!r}: export.py writes dynamic variants only "
+                         "(static ones need calibration data: experiments/serving/int8.py)")
     thresholds = {**MIN_AGREEMENT, **(min_agreement or {})}
     items = list(val_inputs)
     if not items:
@@ -60,10 +65,11 @@ def export_checked(module, out_dir: str | Path, val_inputs: Iterable, targets: S
         export_s = time.perf_counter() - t
         for precision in precisions:
             t = time.perf_counter()
-            path = fp32 if precision == "fp32" else quantize_int8(fp32, Path(tmp) / FILES[precision])
+            path = fp32 if precision == "fp32" else quantize(fp32, Path(tmp) / FILES[precision], int8_variant)
             build_s = export_s + (time.perf_counter() - t) if precision != "fp32" else export_s
             candidate = Predictor.from_onnx(path, threads=threads, batch_size=batch_size).probabilities(items)
             report = {"precision": precision, "file": str(out_dir / FILES[precision]),
+                      **({"int8_variant": int8_variant} if precision == "int8" else {}),
                       "file_bytes": path.stat().st_size, "min_agreement": thresholds[precision],
                       **compare(reference, candidate, targets), "build_s": round(build_s, 2)}
             report["passed"] = report["top1_agreement"] >= thresholds[precision]

@@ -1,21 +1,116 @@
-"""Dynamic INT8 quantization with ONNX Runtime: weights stored as int8, activations quantized on the
-fly per batch, so no calibration data is needed. The weight MatMul/Gemm layers (the encoder's
-projections and the head) become MatMulInteger and the embedding tables int8 Gathers; the attention
-products, LayerNorm, softmax and GELU stay fp32.
+"""INT8 quantization of an exported fp32 ONNX hybrid with ONNX Runtime; `export.py` writes `DEFAULT`.
 
-Weights are quantized per output channel: with one scale per tensor, the trained all-MiniLM-L6 hybrid
-(test acc 0.953) kept only 98.65% top-1 agreement with fp32 on its validation split, below the 99%
-the export check asks for; per channel it keeps 99.7%, at the same file size.
+Variants (measured on the MWPD and Amazon toys hybrids in experiments/serving/int8_results.json):
+- `dynamic_per_tensor`: weights int8 with one scale per tensor, activations quantized on the fly per
+  batch; every weight MatMul/Gemm and the embedding tables. The library's default.
+- `dynamic_per_channel`: the same with one scale per output channel. On the all-MiniLM-L6 hybrid of the
+  synthetic catalog per tensor kept 98.65% top-1 agreement, per channel 99.7%.
+- `dynamic_encoder_only`: per channel, and only the encoder layers' weight MatMuls. The embeddings, the
+  experts' heads, the graph MLP, the lexical view and the mixture stay fp32: they are a small share of
+  the work, and the head sits where an error moves the answer directly.
+- `dynamic_encoder_fp32_ffn_out`: as `dynamic_encoder_only`, but each layer's FFN output projection (it reads
+  the GELU activations, the widest-ranging ones, quantized with one scale per batch) also stays fp32.
+- `static_encoder_only`: the same weights, and activation scales fixed in advance from training texts
+  (QDQ, MinMax calibration) instead of computed per batch. A fixed scale also makes a title's answer
+  independent of which other titles share its batch; dynamic activation scales are not.
+  Only MinMax calibration: ONNX Runtime's percentile and entropy calibrators stack every batch's activations
+  into one array, so they need equal shapes, and titles tokenize to different lengths.
+
+Which nodes are the encoder's: torch's exporter records each node's module path in its metadata
+(`pkg.torch.onnx.name_scopes`); the encoder layers are the nodes under `module.encoder` (the backbone) but not
+under its embeddings or pooler, whatever the family calls its layer stack (BERT `encoder`, DistilBERT
+`transformer`).
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
+
+VARIANTS = ("fp32", "dynamic_per_tensor", "dynamic_per_channel", "dynamic_encoder_only", "dynamic_encoder_fp32_ffn_out",
+            "static_encoder_only")
+DEFAULT = "dynamic_encoder_fp32_ffn_out"
+BACKBONE, OUTSIDE_LAYERS = "module.encoder", ("module.encoder.embeddings", "module.encoder.pooler")
+FFN_OUT = re.compile(r"module\.encoder\.encoder\.layer\.\d+\.output$")  # BertOutput: dense(GELU(...)), BERT only
+
+
+def _scopes(node) -> list[str]:
+    for prop in node.metadata_props:
+        if prop.key == "pkg.torch.onnx.name_scopes":
+            return ast.literal_eval(prop.value)  # a Python list literal
+    return []
+
+
+def non_encoder_nodes(path: str | Path, keep_ffn_out: bool = False) -> list[str]:
+    """Names of the nodes outside the encoder layers (kept fp32), and with `keep_ffn_out` the layers' FFN output
+    projections too; fails if the file has no scope metadata."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    layers = {n.name for n in model.graph.node
+              if BACKBONE in (s := _scopes(n)) and not any(x.startswith(OUTSIDE_LAYERS) for x in s)}
+    if not layers:
+        raise ValueError(f"{path}: no encoder layer under {BACKBONE!r} in the export's name scopes; "
+                         "encoder-only quantization needs a file written by torch.onnx.export(dynamo=True)")
+    ffn_out = {n.name for n in model.graph.node if any(FFN_OUT.match(x) for x in _scopes(n))}
+    if keep_ffn_out and not ffn_out:
+        raise ValueError(f"{path}: no BERT FFN output projection ({FFN_OUT.pattern}) to keep in fp32")
+    return [n.name for n in model.graph.node if n.name not in layers or (keep_ffn_out and n.name in ffn_out)]
+
+
+def quantize(src: str | Path, dst: str | Path, variant: str = DEFAULT, calibration=None) -> Path:
+    """fp32 ONNX file -> INT8 file `dst` (metadata, serving assets included, kept). `calibration`
+    (static only): `(predictor, inputs)`, a `Predictor` on `src` that turns the inputs into network inputs."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
+
+    if variant not in VARIANTS or variant == "fp32":
+        raise ValueError(f"variant={variant!r}: expected one of {VARIANTS[1:]}")
+    if variant == "dynamic_per_tensor":
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=False)
+    elif variant == "dynamic_per_channel":
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True)
+    elif variant in ("dynamic_encoder_only", "dynamic_encoder_fp32_ffn_out"):
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"],
+                         nodes_to_exclude=non_encoder_nodes(src, keep_ffn_out=variant.endswith("ffn_out")))
+    else:
+        if calibration is None:
+            raise ValueError("static quantization needs calibration=(predictor, training inputs)")
+        quantize_static(str(src), str(dst), _Reader(*calibration), quant_format=QuantFormat.QDQ,
+                        per_channel=True, weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8,
+                        op_types_to_quantize=["MatMul"], nodes_to_exclude=non_encoder_nodes(src),
+                        extra_options={"MatMulConstBOnly": True, "WeightSymmetric": True})
+    _copy_metadata(src, dst)
+    return Path(dst)
+
+
+def _copy_metadata(src, dst) -> None:
+    """quantize_static drops the model's metadata_props; the serving assets must ride along."""
+    import onnx
+
+    source, target = onnx.load(str(src), load_external_data=False), onnx.load(str(dst))
+    have = {p.key for p in target.metadata_props}
+    missing = [p for p in source.metadata_props if p.key not in have]
+    if missing:
+        for p in missing:
+            target.metadata_props.add(key=p.key, value=p.value)
+        onnx.save(target, str(dst))
+
+
+class _Reader:
+    """ONNX Runtime's CalibrationDataReader over training inputs, 32 at a time."""
+
+    def __init__(self, predictor, inputs):
+        from prodcat.serve.inputs import to_item
+
+        items = [to_item(x) for x in inputs]
+        self.batches = iter([predictor.features(items[i : i + 32])[0] for i in range(0, len(items), 32)])
+
+    def get_next(self):
+        return next(self.batches, None)
 
 
 def quantize_int8(src: str | Path, dst: str | Path) -> Path:
-    """fp32 ONNX file -> dynamically quantized INT8 file (the metadata, serving assets included, is kept)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True)
-    return Path(dst)
+    """What `export.py` writes as model.int8.onnx: the `DEFAULT` variant (dynamic: no calibration data)."""
+    return quantize(src, dst, DEFAULT)
