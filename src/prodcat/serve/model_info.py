@@ -17,10 +17,16 @@ RUN_FIELDS = ("git_commit", "git_dirty", "command")
 
 
 def file_sha256(path: str | Path, chunk: int = 1 << 22) -> str:
+    """sha256 of a file; of a model folder, over its files' relative names and contents in sorted order."""
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
+    for file in files:
+        if path.is_dir():
+            h.update(str(file.relative_to(path)).encode() + b"\0")
+        with open(file, "rb") as f:
+            while block := f.read(chunk):
+                h.update(block)
     return h.hexdigest()
 
 
@@ -73,7 +79,9 @@ def describe(model_path: str | Path, predictor, backbone: str | None = None) -> 
         "views": {"text": a.uses_text, "graph": a.uses_graph, "lexical": bool(a.lexical)},
         "max_length": a.max_length,
         "model": {"path": str(path), "runtime": "onnx" if session is not None else "torch",
-                  "sha256": sha, "bytes": path.stat().st_size},
+                  "sha256": sha,
+                  "bytes": sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir()
+                  else path.stat().st_size},
         "model_version": sha[:12],
         "training_run": run,
         **({"training_run_note": note} if note else {}),

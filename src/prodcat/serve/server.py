@@ -38,8 +38,8 @@ def build(cfg: DictConfig):
     from prodcat.serve.predictor import Predictor
 
     t0 = time.perf_counter()
-    if not Path(cfg.model).is_file():
-        raise FileNotFoundError(f"model: no such file {cfg.model}")
+    if not Path(cfg.model).exists():
+        raise FileNotFoundError(f"model: no such file or folder {cfg.model}")
     predictor = Predictor.load(cfg.model, runtime_of(cfg.model, cfg.runtime), threads=cfg.threads,
                                top_k=cfg.top_k, batch_size=cfg.max_batch_size,
                                abstain_unknown_share=cfg.abstain_unknown_share)
