@@ -192,6 +192,7 @@ def sibling_rate(t: Taxonomy, vecs: dict) -> float:
     return float(np.mean([t.parent(t.leaves[i]) == t.parent(t.leaves[j]) for i, j in enumerate(sim.argmax(1))]))
 
 
+@pytest.mark.slow  # trains 2 engines x 3 seeds of RDF2Vec (~12 s)
 def test_fast_engine_matches_pyrdf2vec_downstream(tmp_path):
     """Leaves of the same parent sit nearest each other as often with either engine, over 3 seeds.
     Brands are left out so the tree alone shapes the vectors (harder: with brands both reach 1.0)."""

@@ -32,7 +32,9 @@ VARIANTS = ("fp32", "dynamic_per_tensor", "dynamic_per_channel", "dynamic_encode
             "static_encoder_only")
 DEFAULT = "dynamic_encoder_fp32_ffn_out"
 BACKBONE, OUTSIDE_LAYERS = "module.encoder", ("module.encoder.embeddings", "module.encoder.pooler")
-FFN_OUT = re.compile(r"module\.encoder\.encoder\.layer\.\d+\.output$")  # BertOutput: dense(GELU(...)), BERT only
+# Each family's FFN output projection, dense(GELU(...)): BERT / RoBERTa (BertOutput, RobertaOutput), DistilBERT, ALBERT
+FFN_OUT = re.compile(r"module\.encoder\.(encoder\.layer\.\d+\.output|transformer\.layer\.\d+\.ffn\.lin2"
+                     r"|encoder\.albert_layer_groups\.\d+\.albert_layers\.\d+\.ffn_output)$")
 
 
 def _scopes(node) -> list[str]:
@@ -55,7 +57,8 @@ def non_encoder_nodes(path: str | Path, keep_ffn_out: bool = False) -> list[str]
                          "encoder-only quantization needs a file written by torch.onnx.export(dynamo=True)")
     ffn_out = {n.name for n in model.graph.node if any(FFN_OUT.match(x) for x in _scopes(n))}
     if keep_ffn_out and not ffn_out:
-        raise ValueError(f"{path}: no BERT FFN output projection ({FFN_OUT.pattern}) to keep in fp32")
+        raise ValueError(f"{path}: no FFN output projection ({FFN_OUT.pattern}) to keep in fp32; "
+                         "int8_variant=dynamic_encoder_only quantizes every encoder layer")
     return [n.name for n in model.graph.node if n.name not in layers or (keep_ffn_out and n.name in ffn_out)]
 
 
