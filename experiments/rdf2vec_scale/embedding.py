@@ -223,7 +223,7 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=2, help="Word2Vec threads")
     p.add_argument("--measure-epochs", type=int, default=0, help="train this many epochs, scale train time up")
     p.add_argument("--no-intrinsic", action="store_true")
-    p.add_argument("--untimed", action="store_true", help="record sibling@5 only (a run outside quiet.sh)")
+    p.add_argument("--untimed", action="store_true", help="record sibling@5 only (a run on a machine not kept quiet)")
     p.add_argument("--timeout", type=float, default=570, help="seconds before a measurement is killed")
     p.add_argument("--data", default="amazon_toys")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])

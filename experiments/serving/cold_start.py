@@ -1,7 +1,7 @@
 """Cold start: seconds from launching `serve.py` to its first answered /healthz, and `predict.py` for one title
 split into loading and predicting (as it logs them), for a checkpoint and its INT8 export. cold_start.json.
 
-    /work/queue/quiet.sh .venv/bin/python experiments/serving/cold_start.py \
+    .venv/bin/python experiments/serving/cold_start.py \
         --model outputs/serving/int8/mwpd/dynamic_encoder_only.onnx \
         --model outputs/strong_hybrid/mwpd/hybrid/seed0/checkpoints/best.ckpt
 """
@@ -54,7 +54,7 @@ def main() -> None:
                "metrics": {"serve_ready_s_median": sorted(ready)[len(ready) // 2],
                            "predict_wall_s_median": sorted(r["wall_s"] for r in runs)[len(runs) // 2]},
                "serve_ready_s": ready, "predict_py": runs,
-               "command": "/work/queue/quiet.sh python experiments/serving/cold_start.py " +
+               "command": "python experiments/serving/cold_start.py " +
                           " ".join(f"--model {m}" for m in args.model),
                "machine": machine(), "date": dt.date.today().isoformat(),
                "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,

@@ -6,7 +6,7 @@ file size, and latency, for each way of quantizing the same fp32 ONNX export.
         --checkpoint mwpd=outputs/strong_hybrid/mwpd/hybrid/seed0/checkpoints/best.ckpt \
         --checkpoint amazon_toys=outputs/strong_hybrid/amazon_toys/hybrid/seed0/checkpoints/best.ckpt
     # 2. latency of the files built in step 1, on a quiet machine; adds p50/p99/throughput to the records
-    /work/queue/quiet.sh .venv/bin/python experiments/serving/int8.py time
+    .venv/bin/python experiments/serving/int8.py time
 
 Variants (all from the same fp32 file; `prodcat.serve.quantize.VARIANTS`):
   fp32                      the exported graph, unquantized (the reference for speed)
@@ -150,7 +150,7 @@ def time_all(args) -> None:
                                  "throughput_per_s": round(throughput(np.concatenate(many[v]), 32), 1)})
             r["timing"] = {"threads": args.threads, "batch_1_queries": lat["calls"], "batch_32_calls": 24,
                            "includes": "tokenizer + graph lookup + lexical TF-IDF + model + top-5",
-                           "command": "/work/queue/quiet.sh python experiments/serving/int8.py time",
+                           "command": "python experiments/serving/int8.py time",
                            "date": dt.date.today().isoformat(), "load_avg_1m": os.getloadavg()[0]}
             print(f"{name} {v}: p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms, "
                   f"{r['metrics']['throughput_per_s']:.0f}/s at batch 32", flush=True)

@@ -1,7 +1,7 @@
 """Open-loop load test of `serve.py`: requests at a constant arrival rate (they do not wait for answers), rising
 rates, batching on (`http_batched`) and off (`http_batch1`); one record per point in results.json.
 
-    /work/queue/quiet.sh .venv/bin/python experiments/serving/loadtest.py \
+    .venv/bin/python experiments/serving/loadtest.py \
         --model outputs/serving/int8/mwpd/dynamic_encoder_only.onnx --variant http_batched --rates 100 200 400 600
     .venv/bin/python experiments/serving/loadtest.py --plot      # plot.png from results.json
 
@@ -219,7 +219,7 @@ def measure(args, variant: str, batching: bool, replicas: int) -> list[dict]:
                 "server": {"model": args.model, "batching": batching, "threads": args.threads,
                            "max_batch_size": args.max_batch, "max_wait_ms": args.max_wait_ms},
                 "client": {"connections": args.connections, "timeout_s": TIMEOUT_S},
-                "command": " ".join(["/work/queue/quiet.sh", "python", *sys.argv[0:1], *sys.argv[1:]]),
+                "command": " ".join(["python", *sys.argv]),
                 "machine": machine(), "date": dt.date.today().isoformat(),
                 "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
                                          text=True).stdout.strip(),
