@@ -69,7 +69,7 @@ def test_max_length_auto_is_the_99th_percentile(tiny_dirs):
     assert resolve_max_length({"max_length": 48}, tok, texts) == 48
 
 
-@pytest.mark.parametrize("family", list(CONFIGS))
+@pytest.mark.parametrize("family", [f if f == "bert" else pytest.param(f, marks=pytest.mark.slow) for f in CONFIGS])
 def test_fast_dev_run_of_text_and_graph_through_every_family(family, tiny_dirs, tmp_path, fast_overrides):
     from prodcat.train import train
 

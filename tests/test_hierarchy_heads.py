@@ -160,6 +160,7 @@ def test_brand_in_text_appends_the_brand_and_refuses_a_catalog_without_brands():
         with_brand_in_text(Catalog("c", [rows[1]], [], []))
 
 
+@pytest.mark.slow  # trains a hierarchical label-graph model end to end
 def test_label_graph_hierarchical_end_to_end_checkpoint_and_predictor(tmp_path, fast_overrides):
     cfg = compose(["+experiment=label_graph", "hierarchy.enabled=true", "hierarchy.level_weights=0.5",
                    "head.class_residual=true", *fast_overrides], tmp_path)

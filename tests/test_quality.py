@@ -38,8 +38,8 @@ def _half_smallest_lead(a: dict[int, float], b: dict[int, float]) -> float:
     return lead / 2
 
 
-@pytest.mark.parametrize("variant", [pytest.param("text_only", marks=pytest.mark.slow), "graph_only",
-                                     pytest.param("hybrid", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["text_only", "graph_only", "hybrid"])
 def test_small_model_clears_quality_floor(variant, tmp_path):
     metrics, _ = train(compose(_overrides(variant), tmp_path))
     assert metrics["test"]["test/acc"] >= min(_metric(variant, "test/acc").values()) - MARGIN

@@ -216,6 +216,7 @@ def test_predict_cli_stdin_with_the_onnx_runtime(exported):
     assert "categories" in records[0] and records[1]["error"] == "empty text" and "categories" in records[2]
 
 
+@pytest.mark.slow  # a predict.py process; the faster CLI tests cover arguments and stdin
 def test_predict_cli_jsonl_file_in_batches(run, tmp_path):
     lines = [json.dumps({"id": i, "text": t, "brand": "Apple" if i == 0 else None}) for i, t in enumerate(TITLES)]
     lines += ["{not json", json.dumps({"text": 5}), json.dumps({"id": "x", "text": ""}), ""]

@@ -43,6 +43,7 @@ def test_slurm_launcher_and_optuna_sweeper_compose():
     assert cfg.hydra.sweeper._target_.endswith("OptunaSweeper") and cfg.hydra.sweeper.direction == "maximize"
 
 
+@pytest.mark.slow  # a real multirun: several train.py jobs
 def test_multirun_one_wandb_run_per_job_and_failures_recorded(tmp_path):
     sweep_dir = tmp_path / "sweep"
     overrides = [o for o in FAST if not o.startswith(("logger=", "data.catalog.n_val"))]
