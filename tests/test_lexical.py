@@ -18,7 +18,8 @@ from prodcat.train import train
 
 from .conftest import compose
 
-CFG = {"word_ngrams": [1, 2], "char_ngrams": [2, 5], "min_df": 1, "C": 1.0, "folds": 5, "max_weights": 5e7}
+CFG = {"word_ngrams": [1, 2], "char_ngrams": [2, 5], "min_df": 1, "C": 1.0, "folds": 5, "max_weights": 5e7,
+       "n_jobs": 2}
 
 
 def _texts(n: int, seed: int) -> list[str]:
@@ -36,6 +37,15 @@ def test_training_rows_are_scored_out_of_fold():
     assert (in_sample == y).mean() > 0.95
     assert (oof.argmax(1) == y).mean() < 0.5
     assert 0.1 < model.temperature < 100
+
+
+def test_fits_in_parallel_processes_give_the_same_model_as_one_process():
+    texts, y = _texts(300, 3), np.arange(300) % 5
+    _, one, oof_one = fit_lexical(texts, y, 5, {**CFG, "n_jobs": 1}, seed=0)
+    _, two, oof_two = fit_lexical(texts, y, 5, {**CFG, "n_jobs": 2}, seed=0)
+    np.testing.assert_array_equal(oof_one, oof_two)
+    np.testing.assert_array_equal(one.weight, two.weight)
+    assert one.temperature == two.temperature
 
 
 def test_featurizer_round_trip_and_sparse_inputs_give_the_same_scores():

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -145,10 +146,14 @@ def fit_lexical(texts: list[str], y: np.ndarray, n_classes: int, cfg: dict,
     counts = np.bincount(y, minlength=n_classes)
     folds = StratifiedKFold(n_splits=int(cfg["folds"]), shuffle=True, random_state=seed)
     stratify = np.where(counts[y] >= cfg["folds"], y, -1)  # rare classes pooled, so sklearn does not warn
-    for fit_rows, held_out in folds.split(X, stratify):
-        w, b = _fit_svm(X[fit_rows], y[fit_rows], n_classes, cfg["C"], seed)
+    splits = list(folds.split(X, stratify))
+    # The folds' fits and the fit on all rows are independent: run them in `n_jobs` processes (processes, not
+    # threads: liblinear seeds one generator per process, so threads would make the fits order-dependent).
+    fits = Parallel(n_jobs=int(cfg["n_jobs"]))(delayed(_fit_svm)(X[rows], y[rows], n_classes, cfg["C"], seed)
+                                               for rows in [*(fit_rows for fit_rows, _ in splits), slice(None)])
+    for (_, held_out), (w, b) in zip(splits, fits[:-1], strict=True):
         oof[held_out] = X[held_out] @ w + b
-    weight, bias = _fit_svm(X, y, n_classes, cfg["C"], seed)
+    weight, bias = fits[-1]
     temperature = fit_temperature(oof, y)
     log.info("lexical view: %d n-grams, %d folds, out-of-fold train accuracy %.4f, temperature %.2f",
              featurizer.n_features, cfg["folds"], float((oof.argmax(1) == y).mean()), temperature)
