@@ -39,6 +39,7 @@ def test_round_trip_answers_like_the_saved_model(trained, tmp_path):
     assert json.loads((folder / "labels.json").read_text()) == list(model.label_space.leaves)
     card = (folder / "README.md").read_text()
     assert "library_name: prodcat" in card and "| f1_weighted_mean_levels |" in card
+    assert "reading: text, knowledge graph (RDF2Vec), lexical (TF-IDF n-grams)." in card
     # the encoder folder is a plain Hugging Face model: usable without prodcat
     assert AutoModel.from_pretrained(folder / "encoder").config.hidden_size == model.encoder.config.hidden_size
     assert AutoTokenizer.from_pretrained(folder / "encoder")("a title")["input_ids"]

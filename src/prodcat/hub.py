@@ -27,6 +27,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
+from prodcat.models.heads import head_class
 from prodcat.serve.assets import _plain
 
 FORMAT = 1
@@ -99,8 +100,8 @@ def model_card(hparams: dict, metrics: dict | None) -> str:
     """README.md: hub metadata, what the model is, its scores, data and intended use."""
     leaves = hparams["labels"]["leaves"]
     backbone, head = hparams["backbone"], hparams["head"]
-    views = [v for v, on in (("text", backbone.get("name") and head["name"] != "graph"),
-                             ("knowledge graph (RDF2Vec)", hparams.get("graph_dim", 0) > 0),
+    kind = head_class(head["name"])
+    views = [v for v, on in (("text", kind.uses_text), ("knowledge graph (RDF2Vec)", kind.uses_graph),
                              ("lexical (TF-IDF n-grams)", bool(hparams.get("lexical")))) if on]
     lines = ["---", "library_name: prodcat", "pipeline_tag: text-classification",
              "tags: [product-categorization, knowledge-graph, rdf2vec]", "---", "",

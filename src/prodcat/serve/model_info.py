@@ -44,11 +44,14 @@ def training_run(checkpoint: str | Path) -> dict | None:
     return {**{k: prov.get(k) for k in RUN_FIELDS}, "source": str(metrics)}
 
 
+def backbone_name(module) -> str | None:
+    return (module.hparams.get("backbone") or {}).get("name") if module.head.uses_text else None
+
+
 def checkpoint_provenance(module, checkpoint: str | Path) -> dict:
     """What `export.py` writes into the ONNX metadata: the backbone, the checkpoint, its training run."""
-    backbone = (module.hparams.get("backbone") or {}).get("name") if module.head.uses_text else None
-    return {"backbone": backbone, "checkpoint": str(checkpoint), "checkpoint_sha256": file_sha256(checkpoint),
-            "training_run": training_run(checkpoint)}
+    return {"backbone": backbone_name(module), "checkpoint": str(checkpoint),
+            "checkpoint_sha256": file_sha256(checkpoint), "training_run": training_run(checkpoint)}
 
 
 def onnx_provenance(session) -> dict | None:
@@ -56,7 +59,7 @@ def onnx_provenance(session) -> dict | None:
     return json.loads(raw) if raw else None
 
 
-def describe(model_path: str | Path, predictor, backbone: str | None = None) -> dict:
+def describe(model_path: str | Path, predictor) -> dict:
     """`/metadata` minus the serving settings: label space, backbone, version, training run."""
     path = Path(model_path)
     sha = file_sha256(path)
@@ -68,8 +71,7 @@ def describe(model_path: str | Path, predictor, backbone: str | None = None) -> 
         note = None if run else ("this ONNX file carries no training provenance (exported before export.py "
                                  "recorded it, or from a run without metrics.json): git commit unknown")
     else:  # a checkpoint: its run folder's metrics.json
-        module = predictor.backend.module
-        backbone = (module.hparams.get("backbone") or {}).get("name") if module.head.uses_text else None
+        backbone = backbone_name(predictor.backend.module)
         run = training_run(path)
         note = None if run else f"no provenance in {path.resolve().parent.parent / 'metrics.json'}: git commit unknown"
     a = predictor.assets
