@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from omegaconf import open_dict
@@ -146,7 +147,7 @@ def test_resumable_loader_skips_what_was_trained_on_and_checks_the_state():
     batches = iter(loader)
     next(batches), next(batches)
     state = loader.state_dict()
-    assert state == {"epoch": 0, "batches": 2, "seed": 0, "rows": 10, "batch_size": 3}
+    assert state == {"epoch": 0, "batches": 2, "seed": 0, "rows": 10, "batch_size": 3, "length_grouped": False}
     resumed = train_loader(range(10), batch_size=3, seed=0)
     resumed.load_state_dict(state)
     assert [b.tolist() for b in resumed] == full[2:]
@@ -155,6 +156,33 @@ def test_resumable_loader_skips_what_was_trained_on_and_checks_the_state():
     assert [b.tolist() for b in resumed] != full  # another epoch, another order
     with pytest.raises(ValueError, match="batch_size"):
         train_loader(range(10), batch_size=4, seed=0).load_state_dict(state)
+
+
+def test_length_grouped_batches_cover_every_row_once_pad_less_and_resume():
+    from prodcat.data.resumable import train_loader
+
+    lengths = np.random.default_rng(1).integers(3, 40, size=1003)
+    plain = [b.numpy() for b in train_loader(range(1003), batch_size=8, seed=0)]
+    grouped = [b.numpy() for b in train_loader(range(1003), batch_size=8, seed=0, lengths=lengths)]
+    assert sorted(np.concatenate(grouped).tolist()) == list(range(1003))
+    assert [len(b) for b in grouped] == [8] * 125 + [3]  # whole batches, the short one last
+    padded = lambda batches: sum(lengths[b].max() * len(b) for b in batches)  # noqa: E731
+    assert padded(grouped) < 0.7 * padded(plain)
+    # batches are not sorted across the epoch: long and short ones alternate
+    maxima = [lengths[b].max() for b in grouped[:-1]]
+    assert maxima != sorted(maxima) and maxima != sorted(maxima, reverse=True)
+
+    loader = train_loader(range(1003), batch_size=8, seed=0, lengths=lengths)
+    batches = iter(loader)
+    for _ in range(5):
+        next(batches)
+    resumed = train_loader(range(1003), batch_size=8, seed=0, lengths=lengths)
+    resumed.load_state_dict(loader.state_dict())
+    assert [b.tolist() for b in resumed] == [b.tolist() for b in grouped[5:]]
+    with pytest.raises(ValueError, match="length_grouped"):  # a plain run cannot take a grouped one's position
+        train_loader(range(1003), batch_size=8, seed=0).load_state_dict(loader.state_dict())
+    with pytest.raises(ValueError, match="one length per row"):
+        train_loader(range(10), batch_size=8, seed=0, lengths=[1, 2])
 
 
 def test_a_resumed_run_logs_to_the_same_wandb_run_and_online_is_one_switch(tmp_path, monkeypatch):

@@ -57,9 +57,9 @@ class Collate:
 
 class CatalogDataModule(L.LightningDataModule):
     def __init__(self, splits: dict[str, SplitArrays], pad_id: int, batch_size: int = 32,
-                 eval_batch_size: int = 128, num_workers: int = 0, seed: int = 0):
+                 eval_batch_size: int = 128, num_workers: int = 0, seed: int = 0, group_by_length: bool = False):
         super().__init__()
-        self.splits, self.pad_id, self.seed = splits, pad_id, seed
+        self.splits, self.pad_id, self.seed, self.group_by_length = splits, pad_id, seed, group_by_length
         self.batch_size, self.eval_batch_size, self.num_workers = batch_size, eval_batch_size, num_workers
 
     def _loader(self, split: str, shuffle: bool, batch_size: int) -> DataLoader:
@@ -74,7 +74,8 @@ class CatalogDataModule(L.LightningDataModule):
             # mid-epoch resume then restarts that epoch's data order (Lightning warns).
             return self._loader("train", True, self.batch_size)
         arrays = self.splits["train"]  # one process: seeded order per epoch, resumable mid-epoch
-        return train_loader(range(len(arrays)), batch_size=self.batch_size, seed=self.seed,
+        lengths = [len(s) for s in arrays.token_ids] if self.group_by_length and arrays.token_ids else None
+        return train_loader(range(len(arrays)), batch_size=self.batch_size, seed=self.seed, lengths=lengths,
                             collate_fn=Collate(arrays, self.pad_id), num_workers=self.num_workers,
                             persistent_workers=self.num_workers > 0)
 

@@ -67,7 +67,8 @@ def run(ctx: RunContext) -> Result:
         prepared.timings["features_s"] = time.perf_counter() - t
         model.assets["feature_cache"] = {s: str(st.folder) for s, st in prepared.feature_stores.items()}
     datamodule = CatalogDataModule(prepared.splits, prepared.pad_id, cfg.batch_size,
-                                   cfg.eval_batch_size, cfg.num_workers, seed=cfg.seed)
+                                   cfg.eval_batch_size, cfg.num_workers, seed=cfg.seed,
+                                   group_by_length=cfg.group_by_length)
     if prepared.linker is not None:
         model.assets["linker"] = prepared.linker.state_dict()
     if prepared.lexical is not None:  # the n-gram vocabularies and idf: the predictor's featurizer

@@ -151,7 +151,8 @@ def run(ctx: RunContext) -> Result:
     if tok is not None:
         model.assets["tokenizer_files"] = student["tokenizer_files"] or tokenizer_files(tok, out_dir)
     datamodule = DistillDataModule(splits, tok.pad_token_id if tok is not None else 0, cfg.batch_size,
-                                   cfg.eval_batch_size, cfg.num_workers, seed=cfg.seed, teacher_logits=logits)
+                                   cfg.eval_batch_size, cfg.num_workers, seed=cfg.seed,
+                                   group_by_length=cfg.group_by_length, teacher_logits=logits)
 
     loggers = ctx.loggers()
     trainer = ctx.trainer(loggers)
