@@ -2,12 +2,12 @@
 
 The order of epoch e is a permutation of the rows drawn from `(seed, e)` alone, not from the global RNG,
 so a resumed process reproduces it. With row lengths given, the order is length-grouped: batches of rows
-of similar length, in random order (see `SeededEpochSampler`). `state_dict()` is the epoch and how many of its batches were handed
-out (the loader follows Lightning's `_Stateful` protocol, and `prodcat.resume.ResumeState` saves and
-restores it with every checkpoint); after `load_state_dict()` the next iteration skips the batches already
-trained on. (Lightning knows this loader's length, so it does not prefetch: handed out = started.)
-Its own `generator` keeps the DataLoader from drawing its base seed from the global RNG, which the
-resumed run restores to the killed run's state.
+of similar length, in random order (see `SeededEpochSampler`). `state_dict()` is the epoch and how many of
+its batches were handed out (the loader follows Lightning's `_Stateful` protocol, and
+`prodcat.resume.ResumeState` saves and restores it with every checkpoint); after `load_state_dict()` the
+next iteration skips the batches already trained on. (Lightning knows this loader's length, so it does not
+prefetch: handed out = started.) Its own `generator` keeps the DataLoader from drawing its base seed from
+the global RNG, which the resumed run restores to the killed run's state.
 """
 
 from __future__ import annotations
