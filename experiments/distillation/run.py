@@ -5,6 +5,7 @@ test F1, parameters, CPU latency.
 
     .venv/bin/python experiments/distillation/run.py              # train what is missing, bench, write the tables
     .venv/bin/python experiments/distillation/run.py --bench-only # re-time and re-write from the finished runs
+    .venv/bin/python experiments/distillation/run.py --report-only  # results.md and the README from results.json
 
 Order: the teacher; the soft-target grid of the `tiny` student (T x alpha, seed 0, test=false: chosen on
 validation only); the final runs (test scored once each): none and soft (`tiny`: the chosen T, alpha; the
@@ -24,22 +25,18 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from report import F1, MACRO, MODES, VAL, tables
 
-from prodcat.cache import locked
+from prodcat import studies
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = studies.ROOT
 RUNS = ROOT / "outputs" / "distillation"
-LOCK = Path("/tmp/prodcat_cpu.lock")  # the machine-wide lock of heavy jobs (`flock /tmp/prodcat_cpu.lock <cmd>`)
-PY = sys.executable
 os.environ.setdefault("PROJECT_ROOT", str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "offline")
@@ -53,11 +50,9 @@ STUDENTS = {"2layer": (["distill.student_layers=2"], 2), "3layer": (["distill.st
 SOFT_DEFAULT = (2.0, 0.5)  # (T, alpha) of a student without a grid
 GRID = {"tiny": [(2.0, 0.5), (2.0, 0.9), (4.0, 0.5), (4.0, 0.9)]}  # seed 0, chosen on val/f1_weighted
 SEEDS = {"tiny": (0, 1, 2), "2layer": (0, 1), "3layer": (0,)}
-MODES = ("none", "soft", "tinybert")
 # tinybert runs the teacher live (hidden states and attention maps cannot be cached like logits): 1.5-4x the
 # epoch cost of soft, so it runs on seed 0 only; the none / soft comparison carries the seeds.
 MODE_SEEDS = {"tinybert": (0,)}
-F1, MACRO, VAL = "test/f1_weighted_mean_levels", "test/f1_macro", "val/f1_weighted"
 
 
 @dataclass(frozen=True)
@@ -80,10 +75,14 @@ class Job:
         return (self.out / "metrics.json").is_file()
 
     def metrics(self) -> dict:
-        return json.loads((self.out / "metrics.json").read_text())
+        return studies.metrics(self.out)
+
+    def job(self) -> tuple[Path, list[str]]:
+        """(folder, overrides) for `studies.execute`."""
+        return self.out, [*self.overrides, f"seed={self.seed}"]
 
     def command(self) -> list[str]:
-        return [PY, "train.py", *self.overrides, f"seed={self.seed}", f"hydra.run.dir={self.out}"]
+        return studies.train_argv(*self.job())
 
 
 def teacher_job() -> Job:
@@ -118,7 +117,7 @@ def chosen_soft() -> dict[str, tuple[float, float]]:
         runs = [j for j in grid_jobs() if j.student == name]
         if not all(j.done() for j in runs):
             raise RuntimeError(f"grid of {name} unfinished: {[j.folder for j in runs if not j.done()]}")
-        out[name] = max(runs, key=lambda j: j.metrics()["val"][VAL]).soft
+        out[name] = studies.best_on_val({j.soft: j.out for j in runs}, VAL)[0]
     return out
 
 
@@ -134,24 +133,8 @@ def train_missing(jobs: list[Job], per_lock: int = 1, after=None) -> None:
     `after()` runs inside the hold, at its start and after each job (the bench and the tables: no other heavy
     job runs during the timings, and the tables follow every finished run)."""
     todo = [j for j in jobs if not j.done()]
-    groups = [todo[i : i + per_lock] for i in range(0, len(todo), per_lock)] or ([[]] if after else [])
-    for group in groups:
-        with locked(LOCK):  # no other heavy job of the shared machine runs meanwhile
-            if after is not None:
-                after()
-            for job in group:
-                print(f"== {time.strftime('%H:%M:%S')} training {job.folder}", flush=True)
-                job.out.mkdir(parents=True, exist_ok=True)
-                with open(RUNS / f"{job.folder}.log", "w") as log:
-                    subprocess.run(job.command(), cwd=ROOT, check=True, stdout=log, stderr=subprocess.STDOUT)
-                if after is not None:
-                    after()
-
-
-def machine() -> str:
-    names = [ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-             if ln.startswith("model name")] if Path("/proc/cpuinfo").is_file() else []
-    return f"{os.cpu_count()}-core CPU ({names[0] if names else platform.processor()}), no GPU"
+    hold = {j.out: i // per_lock for i, j in enumerate(todo)}
+    studies.run_held([j.job() for j in todo], key=hold.get, after=after)
 
 
 def bench(variants: dict[str, Path], queries: int, rounds: int, batches: int, threads: int) -> dict[str, dict]:
@@ -217,83 +200,6 @@ def record(job: Job, timing: dict[str, dict], stamp: dict) -> dict:
     return rec
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f}"
-
-
-def tables(records: list[dict]) -> str:
-    final = [r for r in records if r["split"] == "test"]
-    by_variant: dict[str, list[dict]] = {}
-    for r in sorted(final, key=lambda r: r["seed"]):
-        by_variant.setdefault(r["variant"], []).append(r)
-    t = by_variant["teacher"][0]["metrics"]
-    lines = ["Every variant, test split; F1 columns are means over the seeds listed (latency: the seed-0 checkpoint).",
-             "", "| variant | seeds | mean weighted F1 | macro F1 | % of teacher F1 (mean; worst seed) | params "
-             "| p50 ms (batch 1) | p50 / teacher | queries/s (batch 64) | both targets | epochs: best / run / max "
-             "(seed 0) | train s/epoch |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for v, rs in by_variant.items():
-        f1 = [r["metrics"][F1] for r in rs]
-        m0 = rs[0]["metrics"]
-        keep, worst, speed = np.mean(f1) / t[F1], min(f1) / t[F1], m0["p50_ms"] / t["p50_ms"]
-        ok = "-" if v == "teacher" else ("yes" if keep >= 0.97 and speed <= 0.5 else "no")
-        lines.append(f"| {v} | {', '.join(str(r['seed']) for r in rs)} | {_pct(np.mean(f1))} "
-                     f"| {_pct(np.mean([r['metrics'][MACRO] for r in rs]))} | {100 * keep:.1f}%; {100 * worst:.1f}% "
-                     f"| {m0['params'] / 1e6:.2f}M | {m0['p50_ms']:.2f} | {speed:.2f} | {m0['throughput_per_s']:.0f} "
-                     f"| {ok} | {rs[0]['best_epoch']} / {rs[0]['epochs_trained']} / {rs[0]['max_epochs']} "
-                     f"| {rs[0]['seconds_per_epoch']:.0f} |")
-    grid = [r for r in records if r["split"] == "val"]
-    if grid:
-        lines += ["", "Soft-target grid (seed 0, validation only, test not scored); the best `val/f1_weighted` is "
-                  "the setting of the final runs:", "",
-                  "| student | T | alpha | val weighted F1 (leaf) | val mean weighted F1 | val macro F1 "
-                  "| epochs: best / run / max | chosen |", "|---|---|---|---|---|---|---|---|"]
-        for name in sorted({r["student"] for r in grid}):
-            rs = [r for r in grid if r["student"] == name]
-            best = max(rs, key=lambda r: r["metrics"][VAL])
-            for r in rs:
-                m = r["metrics"]
-                lines.append(f"| {name} | {r['T']:g} | {r['alpha']:g} | {_pct(m[VAL])} "
-                             f"| {_pct(m['val/f1_weighted_mean_levels'])} | {_pct(m['val/f1_macro'])} "
-                             f"| {r['best_epoch']} / {r['epochs_trained']} / {r['max_epochs']} "
-                             f"| {'yes' if r is best else ''} |")
-    lines += ["", "Distillation against the same student without the teacher (test, every seed):", "",
-              "| student | mode | T, alpha | seeds | mean weighted F1 per seed | mean | spread (max - min) "
-              "| macro F1 per seed | macro F1 mean |", "|---|---|---|---|---|---|---|---|---|"]
-    verdicts = []
-    for name in sorted({r["student"] for r in final if r.get("student")}):
-        stats = {}
-        for mode in MODES:
-            rs = by_variant.get(f"student_{name}_{mode}", [])
-            if not rs:
-                continue
-            f1, macro = [r["metrics"][F1] for r in rs], [r["metrics"][MACRO] for r in rs]
-            stats[mode] = {r["seed"]: r["metrics"][F1] for r in rs}
-            setting = f"{rs[0]['T']:g}, {rs[0]['alpha']:g}" if mode == "soft" else "-"
-            lines.append(f"| {name} | {mode} | {setting} | {', '.join(str(r['seed']) for r in rs)} "
-                         f"| {', '.join(_pct(x) for x in f1)} | {_pct(np.mean(f1))} | {_pct(max(f1) - min(f1))} "
-                         f"| {', '.join(_pct(x) for x in macro)} | {_pct(np.mean(macro))} |")
-        if "none" in stats and "soft" in stats and min(len(stats["none"]), len(stats["soft"])) >= 2:
-            none, soft = stats["none"], stats["soft"]
-            gain = np.mean(list(soft.values())) - np.mean(list(none.values()))
-            spread = max(max(s.values()) - min(s.values()) for s in (none, soft))
-            paired = ", ".join(f"{s}: {100 * (soft[s] - none[s]):+.2f}" for s in sorted(set(soft) & set(none)))
-            verdicts.append(f"- {name}: soft - none = {100 * gain:+.2f} points of mean weighted F1 (seed means); "
-                            f"the larger seed spread is {100 * spread:.2f}; per seed (soft - none) {paired}. "
-                            f"Distillation beats no-teacher by more than the spread: "
-                            f"**{'yes' if gain > spread else 'no'}**.")
-    return "\n".join(lines + [""] + verdicts)
-
-
-def write_readme_tables(text: str) -> None:
-    readme = HERE / "README.md"
-    start, end = "<!-- tables:start (written by run.py) -->", "<!-- tables:end -->"
-    body = readme.read_text() if readme.is_file() else f"{start}\n{end}\n"
-    if start not in body or end not in body:
-        body += f"\n{start}\n{end}\n"
-    head, rest = body.split(start, 1)
-    readme.write_text(f"{head}{start}\n{text}\n{end}{rest.split(end, 1)[1]}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bench-only", action="store_true", help="no training: time and tabulate finished runs")
@@ -303,7 +209,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--per-lock", type=int, default=1,
                         help="training runs per hold of the shared CPU lock (fewer waits on a busy machine)")
+    parser.add_argument("--report-only", action="store_true", help="results.md and the README from results.json")
     args = parser.parse_args()
+    if args.report_only:
+        print(write_tables(json.loads((HERE / "results.json").read_text())))
+        return
     if not args.bench_only:
         train_missing([teacher_job(), *grid_jobs()], args.per_lock)
     soft = chosen_soft()
@@ -327,22 +237,31 @@ def main() -> None:
     if missing:
         print(f"not trained yet, left out of the tables: {missing}", flush=True)
     print((HERE / "results.md").read_text())
+    studies.check_failed()
 
 
 def bench_stamp(args, bench_s: float, load_before: float) -> dict:
     import torch
 
-    return {"machine": machine(), "date": dt.date.today().isoformat(), "threads": args.threads,
+    return {"machine": studies.machine(model=True), "date": dt.date.today().isoformat(), "threads": args.threads,
             "latency_queries": args.queries, "bench_seconds": round(bench_s, 1), "torch": torch.__version__,
             "load_avg_1m_before_after_bench": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
 
 
 def write_outputs(finals: list[Job], timing: dict[str, dict], stamp: dict) -> None:
     records = [record(j, timing, stamp) for j in [*finals, *grid_jobs()]]
-    (HERE / "results.json").write_text(json.dumps(records, indent=2) + "\n")
+    studies.write_records(HERE / "results.json", records, indent=2)
+    write_tables(records)
+
+
+def write_tables(records: list[dict]) -> str:
+    """results.md and the README's tables, from the records."""
     text = tables(records)
     (HERE / "results.md").write_text(text + "\n")
-    write_readme_tables(text)
+    studies.write_generated(HERE / "README.md", text + "\n", "<!-- tables:start (written by run.py) -->",
+                            "<!-- tables:end -->")
+    return text
+
 
 if __name__ == "__main__":
     main()
