@@ -1,6 +1,6 @@
 """Issue 23: RDF2Vec's embedding step at scale. Named variants of the fast engine (walks per entity, epochs)
 side by side with the fast engine at the reference settings (20 walks, 10 epochs), in the same run, each
-measurement a fresh subprocess of run.py's child (wall seconds, CPU seconds, peak RSS, and the intrinsic
+measurement a fresh subprocess of measure.py (wall seconds, CPU seconds, peak RSS, and the intrinsic
 check `prodcat.graph.intrinsic.sibling_at_k` on the category tree); the downstream gate (train.py
 graph_only per variant and seed); the scaling curve and its plot. Records are appended to results.json
 with `"issue": 23`; tables go to embedding.md.
@@ -21,15 +21,16 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import run  # this folder's harness: run.measure (fresh child process), machine, graphs
+import run  # this folder's harness: machine, fresh_run, SCORES
 from filelock import FileLock
+from measure import GRAPHS, SCALING, measure
 from omegaconf import OmegaConf
+
+from prodcat import studies
 
 HERE, ROOT, STUDY = run.HERE, run.ROOT, run.STUDY
 BASELINE = "fast_engine_baseline"  # the fast engine as it was: the reference's 20 walks x 10 epochs
@@ -46,11 +47,6 @@ def variants() -> dict[str, dict]:
             "fast_w4e3": {"engine": "fast", "max_walks": 4, "epochs": 3}}
 
 
-def git_commit() -> str:
-    cmd = ["git", "rev-parse", "--short", "HEAD"]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout.strip()
-
-
 def throughput(a) -> list[dict]:
     out = []
     for graph in a.graphs:
@@ -58,13 +54,13 @@ def throughput(a) -> list[dict]:
         for name in a.variants:
             settings = variants()[name]
             spec = {"graph": graph, "engine": "fast", "workers": a.workers, "n_jobs": 1, "entities": ents,
-                    "path": "int_triples" if graph in run.SCALING else "rdflib", "sample": None,
+                    "path": "int_triples" if graph in SCALING else "rdflib", "sample": None,
                     "settings": {k: v for k, v in settings.items() if k != "engine"}, "intrinsic": not a.no_intrinsic}
             if a.measure_epochs:
                 # 1 of 10 epochs times 10 is a fair time, not fair vectors: no intrinsic score for those
                 spec.update(measure_epochs=a.measure_epochs, intrinsic=False)
             print(f"== {name}: {spec}", flush=True)
-            res = run.measure(spec, a.timeout)
+            res = measure(spec, a.timeout)
             rec = record(name, spec, res, " ".join(["python", *sys.argv]))
             if a.untimed:  # run beside other jobs for its vectors only: its seconds claim nothing
                 rec.update(untimed=True, metrics={k: v for k, v in rec["metrics"].items() if k == "sibling_at_5"})
@@ -108,7 +104,7 @@ def record(name: str, spec: dict, res: dict, command: str) -> dict:
                    wall_s=round(res["wall_s"], 1), measured_cpu_s=round(res["cpu_s"], 1))
         if scale != 1:
             rec["extrapolated_epochs"] = {"measured": spec["measure_epochs"], "of": rec["settings"]["epochs"]}
-    rec.update(load_avg=res["load_avg"], command=command, commit=git_commit(), machine=run.machine(),
+    rec.update(load_avg=res["load_avg"], command=command, commit=studies.git_commit(), machine=run.machine(),
                date=dt.date.today().isoformat())
     return rec
 
@@ -127,22 +123,14 @@ def downstream(a) -> list[dict]:
         for name in a.variants:
             run_dir = ROOT / "outputs" / STUDY / "issue23" / f"{a.data}_graph_only_{name}_seed{seed}"
             args = ["+experiment=graph_only", f"data={a.data}", *overrides(name), f"seed={seed}", "logger=none"]
-            command = "python train.py " + " ".join(args)
-            print(f"== {command}", flush=True)
             load = [round(x, 2) for x in os.getloadavg()]
-            t = time.perf_counter()
-            with tempfile.TemporaryDirectory(prefix="rdf2vec-scale-cache-") as cache:
-                subprocess.run([sys.executable, "train.py", *args, f"hydra.run.dir={run_dir}",
-                                f"paths.cache_dir={cache}"], cwd=ROOT, check=True)
-            seconds = time.perf_counter() - t
-            m = json.loads((run_dir / "metrics.json").read_text())
+            m, seconds = run.fresh_run(run_dir, args)
             out.append({"study": STUDY, "issue": 23, "dataset": a.data, "variant": name, "seed": seed,
-                        "split": "test", "experiment": "graph_only",
-                        "metrics": {k: round(m["test"][k], 4) for k in run.SCORES if k in m["test"]},
+                        "split": "test", "experiment": "graph_only", "metrics": studies.test_scores(m, run.SCORES, 4),
                         "seconds": round(seconds, 1),
                         "graph_seconds": round(m.get("timings", {}).get("graph_s", 0.0), 1),
-                        "load_avg": load, "command": command, "commit": git_commit(), "machine": run.machine(),
-                        "date": dt.date.today().isoformat()})
+                        "load_avg": load, "command": studies.command(args), "commit": studies.git_commit(),
+                        "machine": run.machine(), "date": dt.date.today().isoformat()})
             print(json.dumps(out[-1]["metrics"]), flush=True)
             a.save(out[-1])
     return out
@@ -186,7 +174,7 @@ def plot(records: list[dict], path) -> None:
 
     pts = {}  # triples -> the latest record of each size (a rerun replaces an older point)
     for r in records:
-        if (r.get("issue") == 23 and r["variant"] == "fast" and r["dataset"] in run.SCALING
+        if (r.get("issue") == 23 and r["variant"] == "fast" and r["dataset"] in SCALING
                 and r.get("entities") == "all" and "seconds" in r.get("metrics", {})):
             pts[r["n_triples"]] = r
     if not pts:
@@ -217,7 +205,7 @@ def plot(records: list[dict], path) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("mode", choices=["throughput", "downstream", "plot"])
-    p.add_argument("--graphs", nargs="+", default=["synthetic_1m"], choices=[*run.GRAPHS[:2], *run.SCALING])
+    p.add_argument("--graphs", nargs="+", default=["synthetic_1m"], choices=[*GRAPHS[:2], *SCALING])
     p.add_argument("--variants", nargs="+", default=[BASELINE, "fast"], choices=list(variants()))
     p.add_argument("--entities", default="all", choices=["all", "categories+brands"], help="synthetic graphs")
     p.add_argument("--workers", type=int, default=2, help="Word2Vec threads")

@@ -6,6 +6,7 @@ children, e.g. pyrdf2vec's walker pool), then downstream scores of train.py with
     .venv/bin/python experiments/rdf2vec_scale/run.py --graphs google_taxonomy amazon_toys
     .venv/bin/python experiments/rdf2vec_scale/run.py --downstream --seeds 0 1 2 --append   # graph_only
     .venv/bin/python experiments/rdf2vec_scale/run.py --hybrid --append    # +experiment=hybrid, minilm, 2 epochs
+    .venv/bin/python experiments/rdf2vec_scale/run.py --report-only        # results.md from results.json
 
 Graphs: `google_taxonomy` (5,595 categories as SKOS), `amazon_toys` (categories + brands from the train
 split, what `train.py data=amazon_toys` embeds), `synthetic_100k` / `synthetic_1m`
@@ -19,185 +20,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
-import resource
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
+from measure import GRAPHS, SYNTHETIC, measure
+
+from prodcat import studies
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-DATA = ROOT.parent / "shared" / "datasets"
+ROOT = studies.ROOT
 STUDY = "rdf2vec_scale"
-SYNTHETIC = {"synthetic_100k": 100_000, "synthetic_1m": 1_000_000}
-GRAPHS = ["google_taxonomy", "amazon_toys", *SYNTHETIC]
-# The scaling curve (embedding.py) adds sizes; run.py's engine comparison keeps its four graphs.
-SCALING = {"synthetic_10k": 10_000, **SYNTHETIC, "synthetic_3m": 3_000_000, "synthetic_5m": 5_000_000}
 SCORES = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/f1_weighted_mean_levels"]
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()}-core CPU ({cpu}, {mem_gb:.0f} GB), no GPU"
-
-
-# ---- one measurement, in a fresh process -------------------------------------------------------
-
-
-def load_graph(name: str):
-    """(rdflib graph or SyntheticKG, seconds to build it)."""
-    t = time.perf_counter()
-    if name == "google_taxonomy":
-        from prodcat.graph.kg import build_graph
-        from prodcat.graph.taxonomy_files import read_google_taxonomy
-
-        g = build_graph(read_google_taxonomy(DATA / "google_taxonomy" / "taxonomy-with-ids.en-US.txt"), [])
-    elif name == "amazon_toys":
-        from prodcat.data.amazon import read_amazon_toys
-        from prodcat.graph.kg import build_graph
-        from prodcat.graph.taxonomy import Taxonomy
-
-        cat = read_amazon_toys(DATA)  # the same split as data=amazon_toys (val 0.1, test 0.1, seed 0)
-        g = build_graph(Taxonomy.from_paths([p.path for p in cat.train], source="amazon_toys:train"), cat.train)
-    else:
-        from prodcat.graph.synthetic_kg import product_graph
-
-        g = product_graph(SCALING[name], seed=0)
-    return g, time.perf_counter() - t
-
-
-def child(spec: dict) -> dict:
-    """Embed one graph with one engine; the dict printed as the last stdout line."""
-    import numpy as np
-
-    from prodcat.graph import walks
-    from prodcat.graph.kg import BRAND_CLASS, graph_entities
-    from prodcat.graph.rdf2vec import embed_entities, resolve_settings
-
-    graph, build_s = load_graph(spec["graph"])
-    # spec["settings"] (embedding.py): the other settings of a named variant, e.g. fewer walks and epochs
-    settings = {"engine": spec["engine"], "workers": spec["workers"], **spec.get("settings", {})}
-    if spec["engine"] == "pyrdf2vec":
-        settings["walker_kwargs"] = {"n_jobs": spec["n_jobs"]}
-    if spec.get("measure_epochs"):  # train only this many epochs; the record scales train_s to all of them
-        settings["epochs"] = spec["measure_epochs"]
-    out = {"graph_build_s": build_s}
-    synthetic = spec["graph"] in SCALING
-    if synthetic:
-        kg = graph
-        ids = np.unique(kg.triples[:, 0])  # every node with an out-edge: categories, brands, products
-        if spec["entities"] == "categories+brands":
-            ids = ids[ids < kg.n_categories + kg.n_brands]
-        ents = kg.names[ids]
-        out["n_triples"] = len(kg.triples)
-    else:
-        ents = np.asarray(graph_entities(graph), dtype=object)
-        out["n_triples"] = len(graph)
-        out["n_brands"] = sum(1 for _ in graph.subjects(predicate=None, object=BRAND_CLASS))
-    out["n_entities"] = len(ents)
-    if spec["sample"] and spec["sample"] < len(ents):
-        ents = np.sort(np.random.default_rng(0).choice(ents, spec["sample"], replace=False))
-    out["n_walked"] = len(ents)
-    timings: dict = {}
-    cpu0 = _cpu_s()
-    t = time.perf_counter()
-    if spec["path"] == "int_triples":  # the fast engine straight from the generator's int arrays
-        wg = kg.walk_graph()
-        timings["kg_load_s"] = time.perf_counter() - t
-        vectors = walks.embed(wg, wg.ids(ents), resolve_settings(settings), 0, timings)  # (E, d), rows = ents
-        timings["total_s"] = time.perf_counter() - t
-    else:
-        if synthetic:
-            graph = kg.to_rdflib()
-            out["rdflib_build_s"] = time.perf_counter() - t
-        with tempfile.TemporaryDirectory(prefix="rdf2vec-scale-") as cache:
-            vectors = embed_entities(graph, list(ents), settings, cache, seed=0, timings=timings)
-    # CPU seconds of the whole process (all Word2Vec threads): unlike wall time, other users' jobs on the
-    # shared machine barely change it, so it is the number to compare between runs made on different days.
-    out["cpu_s"] = _cpu_s() - cpu0
-    out["timings"] = timings
-    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KB; before the check
-    if spec.get("intrinsic"):
-        if not isinstance(vectors, dict):
-            vectors = dict(zip(ents.tolist(), vectors, strict=True))
-        out["intrinsic"] = intrinsic(spec["graph"], kg if synthetic else graph, vectors)
-    return out
-
-
-def _cpu_s() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-def intrinsic(name: str, graph, vectors: dict) -> dict:
-    """prodcat.graph.intrinsic.sibling_at_k on the category tree of `graph` (SyntheticKG or rdflib)."""
-    from rdflib import SKOS
-
-    from prodcat.graph.intrinsic import sibling_at_k, skos_parents
-    from prodcat.graph.synthetic_kg import PREDICATES
-
-    if name in SCALING:
-        broader = graph.triples[graph.triples[:, 1] == PREDICATES.index(str(SKOS.broader))]  # (child, p, parent)
-        parent = dict(zip(graph.names[broader[:, 0]].tolist(), graph.names[broader[:, 2]].tolist(), strict=True))
-    else:
-        parent = skos_parents(graph)
-    return sibling_at_k(vectors, parent, k=5)
-
-
-def tree_pss_mb(root: int) -> float:
-    """Summed PSS (shared pages split between their sharers) of `root` and its descendants, in MB."""
-    parent = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            parent[int(stat.parent.name)] = int(fields[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    tree, frontier = {root}, [root]
-    while frontier:
-        kids = [p for p, pp in parent.items() if pp in frontier and p not in tree]
-        tree.update(kids)
-        frontier = kids
-    kb = 0
-    for pid in tree:
-        try:
-            kb += next(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
-                       if line.startswith("Pss:"))
-        except (OSError, StopIteration):
-            continue
-    return kb / 1024
-
-
-def measure(spec: dict, timeout: float) -> dict:
-    """Run `child(spec)` in a fresh process. Peak memory: the child's own high-water RSS (exact for the
-    fast engine, one process), or the peak of the whole process tree's PSS sampled every 0.25 s when
-    larger (pyrdf2vec's walker pool holds its own copy of the KG)."""
-    cmd = [sys.executable, __file__, "--child", json.dumps(spec)]
-    load_before = os.getloadavg()
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
-    tree_peak = 0.0
-    while proc.poll() is None and time.perf_counter() - t < timeout:
-        tree_peak = max(tree_peak, tree_pss_mb(proc.pid))
-        time.sleep(0.25)
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)  # the child and its walker pool, nothing else
-        proc.communicate()
-        return {"timed_out": True, "wall_s": time.perf_counter() - t, "load_avg": load_before,
-                "tree_pss_peak_mb": tree_peak}
-    stdout, _ = proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeError(f"child {spec} failed with exit code {proc.returncode}")
-    res = json.loads(stdout.strip().splitlines()[-1])
-    res.update(wall_s=time.perf_counter() - t, load_avg=[round(x, 2) for x in load_before],
-               tree_pss_peak_mb=tree_peak, peak_mb=max(res["maxrss_mb"], tree_peak))
-    return res
+    return studies.machine(model=True, memory=True)
 
 
 def throughput_record(spec: dict, res: dict, command: str) -> dict:
@@ -257,28 +94,30 @@ def plan(graphs: list[str], sample: int) -> list[dict]:
 # ---- downstream: train.py with each engine's vectors ------------------------------------------
 
 
+def fresh_run(run_dir: Path, args: list[str]) -> tuple[dict, float]:
+    """`train.py <args>` into `run_dir` from an empty cache (a real graph build, never a cache hit): its
+    metrics.json and wall seconds."""
+    with tempfile.TemporaryDirectory(prefix="rdf2vec-scale-cache-") as cache:
+        if not studies.execute(run_dir, [*args, f"paths.cache_dir={cache}"], force=True):
+            raise SystemExit(f"{run_dir}: train.py failed, see its train.log")
+    return studies.metrics(run_dir), studies.wall(run_dir)["wall_s"]
+
+
 def train_record(engine: str, seed: int, experiment: str, extra: list[str]) -> dict:
-    run_dir = ROOT / "outputs" / STUDY / f"{experiment}_{engine}_seed{seed}"
     args = [f"+experiment={experiment}", "data=amazon_toys", f"graph.settings.engine={engine}", f"seed={seed}",
             "logger=csv", *extra]
-    command = "python train.py " + " ".join(args)
-    print(f"== {command}", flush=True)
-    t = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="rdf2vec-scale-cache-") as cache:  # a real build, never a cache hit
-        subprocess.run([sys.executable, "train.py", *args, f"hydra.run.dir={run_dir}", f"paths.cache_dir={cache}"],
-                       cwd=ROOT, check=True)
-    seconds = time.perf_counter() - t
-    m = json.loads((run_dir / "metrics.json").read_text())
+    m, seconds = fresh_run(ROOT / "outputs" / STUDY / f"{experiment}_{engine}_seed{seed}", args)
     return {"study": STUDY, "dataset": "amazon_toys", "variant": engine, "seed": seed, "split": "test",
-            "experiment": experiment, "metrics": {k: round(m["test"][k], 4) for k in SCORES if k in m["test"]},
+            "experiment": experiment, "metrics": studies.test_scores(m, SCORES, 4),
             "seconds": round(seconds, 1), "graph_seconds": round(m.get("timings", {}).get("graph_s", 0.0), 1),
-            "command": command, "machine": machine(), "date": dt.date.today().isoformat()}
+            "command": studies.command(args), "machine": machine(), "date": dt.date.today().isoformat()}
 
 
 # ---- tables ------------------------------------------------------------------------------------
 
 
 def tables(records: list[dict]) -> str:
+    records = [r for r in records if "issue" not in r]  # embedding.py's records (issue 23): embedding.md
     lines = ["| graph | entities | triples | engine | path | walks/s | seconds | peak MB | walk speed-up |",
              "|---|---|---|---|---|---|---|---|---|"]
     ref = {r["dataset"]: r["metrics"]["walks_per_s"] for r in records
@@ -307,17 +146,8 @@ def tables(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def wait_for_quiet(max_load: float, wait_s: float) -> None:
-    """Wait (up to wait_s) until the 1-minute load average is below max_load: other jobs skew timings."""
-    end = time.time() + wait_s
-    while os.getloadavg()[0] >= max_load and time.time() < end:
-        print(f"load {os.getloadavg()[0]:.2f} >= {max_load}: waiting", flush=True)
-        time.sleep(30)
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--graphs", nargs="+", default=GRAPHS, choices=GRAPHS)
     p.add_argument("--sample", type=int, default=1000, help="entities pyrdf2vec walks from on synthetic graphs")
     p.add_argument("--timeout", type=float, default=1800, help="seconds before a measurement is killed")
@@ -327,18 +157,18 @@ def main() -> None:
     p.add_argument("--hybrid", action="store_true", help="hybrid (minilm_l6, 2 epochs) on amazon_toys, each engine")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--append", action="store_true", help="keep the records already in results.json")
+    p.add_argument("--report-only", action="store_true", help="results.md from results.json, nothing run")
     a = p.parse_args()
-    if a.child:
-        print(json.dumps(child(json.loads(a.child))), flush=True)
-        return
     out = HERE / "results.json"
-    records = json.loads(out.read_text()) if a.append and out.exists() else []
+    records = json.loads(out.read_text()) if (a.append or a.report_only) and out.exists() else []
 
     def save():
         out.write_text(json.dumps(records, indent=1) + "\n")
         (HERE / "results.md").write_text(tables(records) + "\n")
 
-    if a.downstream or a.hybrid:
+    if a.report_only:
+        save()
+    elif a.downstream or a.hybrid:
         for seed in a.seeds:
             for engine in ("pyrdf2vec", "fast"):
                 if a.downstream:
@@ -348,7 +178,7 @@ def main() -> None:
                     records.append(train_record(engine, seed, "hybrid", ["backbone=minilm_l6", "trainer.max_epochs=2"]))
                     save()
     else:
-        wait_for_quiet(a.max_load, a.wait)
+        studies.wait_quiet(a.max_load, a.wait, poll_s=30)
         for spec in plan(a.graphs, a.sample):
             print(f"== {spec}", flush=True)
             command = f"python experiments/{STUDY}/run.py --graphs {spec['graph']} --sample {a.sample}"
