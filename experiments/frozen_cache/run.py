@@ -17,6 +17,7 @@ other python processes it saw.
 
     .venv/bin/python experiments/frozen_cache/run.py                       # everything (~1 h on 2 cores)
     .venv/bin/python experiments/frozen_cache/run.py --parts freeze --append
+    .venv/bin/python experiments/frozen_cache/run.py --report-only          # tables.md from results.json
 """
 
 from __future__ import annotations
@@ -25,19 +26,19 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from tables import tables
+
+from prodcat import studies
 from prodcat.cache import locked
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = studies.ROOT
 OUT = ROOT / "outputs" / "frozen_cache"
-LOCK = Path("/tmp/prodcat_cpu.lock")  # the machine-wide lock of heavy jobs (`flock /tmp/prodcat_cpu.lock <cmd>`)
 MWPD_ROWS = {"train": 10012, "val": 3000, "test": 3104}  # data=mwpd (3 test rows of unseen classes dropped)
 METRICS = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/lvl1/f1_weighted",
            "test/lvl2/f1_weighted", "test/lvl3/f1_weighted", "test/f1_weighted_mean_levels"]
@@ -57,31 +58,9 @@ HEAD_SWEEP = ["head=concat", "head.hidden=256,512,1024", "head.dropout=0.1,0.3"]
 KNN_SWEEP = ["task=knn", "task.k=10,25", "task.index=flat,ivf,hnsw"]
 
 
-def machine() -> str:
-    return f"{os.cpu_count()}-core CPU ({platform.machine()}), no GPU"
-
-
-def _own_tree() -> set[int]:
-    """This process and its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(d.name))
-    tree, todo = set(), [os.getpid()]
-    while todo:
-        pid = todo.pop()
-        tree.add(pid)
-        todo += children.get(pid, [])
-    return tree
-
-
 def other_processes() -> list[str]:
     """Command lines of python processes that are not this script or its children."""
-    own, found = _own_tree(), []
+    own, found = studies.descendants(os.getpid()), []
     for d in Path("/proc").iterdir():
         if d.name.isdigit() and int(d.name) not in own:
             try:
@@ -94,35 +73,28 @@ def other_processes() -> list[str]:
 
 
 def load1() -> float:
-    return float(Path("/proc/loadavg").read_text().split()[0])
+    return os.getloadavg()[0]
 
 
-def wait_quiet(max_wait_s: float = 600.0) -> dict:
-    """With the CPU lock held (no other heavy job starts), wait until the 1-min load average is below 1; give
-    up after max_wait_s and report the load and the other python processes seen."""
-    start = time.time()
-    while time.time() - start < max_wait_s and load1() >= 1.0:
-        print(f"   waiting for a quiet machine: load {load1():.2f}, others {other_processes()}", flush=True)
-        time.sleep(10)
-    return {"load_before": load1(), "others_before": other_processes(), "waited_s": round(time.time() - start)}
+def wait_quiet() -> dict:
+    """With the CPU lock held (no other heavy job starts), wait until the 1-min load average is below 1 (10 min
+    at most); the load and the other python processes seen."""
+    waited = studies.wait_quiet(note=lambda: f"others {other_processes()}")
+    return {"load_before": load1(), "others_before": other_processes(), "waited_s": round(waited)}
 
 
 def train(args: list[str], run_dir: Path, multirun: bool = False, cold: bool = False) -> tuple[float, dict]:
-    """Run train.py (main() holds the CPU lock); `cold`: first drop the cached MWPD MiniLM features (no other
-    job is reading them: they would hold the lock), so this run builds them."""
+    """Run train.py from an empty folder (main() holds the CPU lock); `cold`: first drop the cached MWPD MiniLM
+    features (no other job is reading them: they would hold the lock), so this run builds them."""
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    dir_arg = f"hydra.sweep.dir={run_dir}" if multirun else f"hydra.run.dir={run_dir}"
-    cmd = [sys.executable, "train.py", *(["-m"] if multirun else []), *args, dir_arg]
-    print("==", " ".join(cmd[1:]), flush=True)
     if cold:
         print("removed cached MWPD MiniLM features:", drop_mwpd_minilm_features(), flush=True)
     quiet = wait_quiet()
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - start
+    if not studies.execute(run_dir, args, force=True, multirun=multirun):
+        raise SystemExit(f"{run_dir}: train.py failed, see its train.log")
     quiet.update(load_after=load1(), others_after=other_processes())
-    return seconds, quiet
+    return studies.wall(run_dir)["wall_s"], quiet
 
 
 def record(variant: str, m: dict, seconds: float, command: str, seed: int, env: dict, **extra) -> dict:
@@ -130,7 +102,7 @@ def record(variant: str, m: dict, seconds: float, command: str, seed: int, env: 
     return {
         "study": "frozen_cache", "dataset": "mwpd", "variant": variant, "seed": seed,
         "split": "test" if m["test"] else "val",
-        "metrics": {k: round(m["test"][k], 4) for k in METRICS if k in m["test"]},
+        "metrics": studies.test_scores(m, METRICS, 4),
         "val_metrics": {k: round(m["val"][k], 4) for k in ("val/f1_weighted", "val/f1_weighted_mean_levels")
                         if k in m.get("val", {})},
         "seconds": round(seconds, 2), "seconds_per_epoch": round(t["seconds_per_epoch"], 2) if "seconds_per_epoch" in t
@@ -138,12 +110,8 @@ def record(variant: str, m: dict, seconds: float, command: str, seed: int, env: 
         "job_seconds": round(t["total_s"], 2), "feature_cache": (m.get("features") or {}).get("cache"),
         "features_seconds": round(t["features_s"], 2) if "features_s" in t else None,
         "params": m["params"], "choices": m["choices"],
-        "command": command, "machine": machine(), "date": dt.date.today().isoformat(), "env": env, **extra,
+        "command": command, "machine": studies.machine(), "date": dt.date.today().isoformat(), "env": env, **extra,
     }
-
-
-def command_of(args: list[str], multirun: bool = False) -> str:
-    return "python train.py " + ("-m " if multirun else "") + " ".join(args)
 
 
 def drop_mwpd_minilm_features() -> list[str]:
@@ -163,7 +131,7 @@ def single(variant: str, args: list[str], seed: int = 0, cold: bool = False, **e
     run_dir = OUT / f"{variant}_seed{seed}"
     seconds, env = train(args, run_dir, cold=cold)
     m = json.loads((run_dir / "metrics.json").read_text())
-    return record(variant, m, seconds, command_of(args), seed, env, **extra)
+    return record(variant, m, seconds, studies.command(args), seed, env, **extra)
 
 
 def sweep(variant_of, args: list[str], name: str) -> list[dict]:
@@ -180,7 +148,7 @@ def sweep(variant_of, args: list[str], name: str) -> list[dict]:
                                                         "- batch_size")))}
         # seconds: this job's own time inside the sweep (train() start to metrics.json), the imports being
         # paid once per sweep process; sweep_seconds / jobs is the process-level share.
-        out.append(record(variant_of(config), m, m["timings"]["total_s"], command_of(args, True), 0, env,
+        out.append(record(variant_of(config), m, m["timings"]["total_s"], studies.command(args, multirun=True), 0, env,
                           config=config, sweep_seconds=round(seconds, 1), sweep_jobs=len(jobs)))
     return out
 
@@ -226,7 +194,7 @@ def part_faiss(records: list[dict]) -> list[dict]:
     assert frozen or folders
     return [{"study": "frozen_cache", "variant": "faiss", "split": None, **r,
              "command": "python experiments/frozen_cache/faiss_bench.py --features-dir <train> <test>",
-             "machine": machine(), "date": dt.date.today().isoformat(), "env": env}
+             "machine": studies.machine(), "date": dt.date.today().isoformat(), "env": env}
             for r in json.loads(out.read_text())]
 
 
@@ -241,13 +209,13 @@ def main() -> None:
     parser.add_argument("--append", action="store_true",
                         help="keep the records already in results.json (a new record replaces an old one of the "
                              "same variant, seed and configuration)")
+    parser.add_argument("--report-only", action="store_true", help="tables.md from results.json, nothing run")
     a = parser.parse_args()
     out = HERE / "results.json"
-    records = json.loads(out.read_text()) if a.append and out.exists() else []
-    with locked(LOCK):
-        records = run_parts(a.parts, a.tuned, records, out)
-    from tables import tables  # noqa: PLC0415  (the sibling module, run as a script)
-
+    records = json.loads(out.read_text()) if (a.append or a.report_only) and out.exists() else []
+    if not a.report_only:
+        with locked(studies.CPU_LOCK):
+            records = run_parts(a.parts, a.tuned, records, out)
     (HERE / "tables.md").write_text(tables(records) + "\n")
     print(tables(records))
 
