@@ -9,17 +9,14 @@ import json
 import statistics
 from pathlib import Path
 
+from prodcat.studies import mean_sd, write_generated
+
 HERE = Path(__file__).resolve().parent
 VARIANTS = ["tfidf_baseline", "minilm_l6", "minilm_l6_dapt", "scratch_bert", "minilm_l6_frozen",
             "minilm_l6_dapt_frozen"]
 MAIN = "test/f1_weighted_mean_levels"
 BEGIN, END = "<!-- tables: written by report.py -->", "<!-- end of tables -->"
 COLS = ["test/acc", "test/f1_weighted", "test/f1_macro", "test/f1_weighted_mean_levels"]
-
-
-def _pm(values: list[float]) -> str:
-    mean = 100 * statistics.fmean(values)
-    return f"{mean:.2f} ± {100 * statistics.stdev(values):.2f}" if len(values) > 1 else f"{mean:.2f}"
 
 
 def budget_table(records: list[dict]) -> str:
@@ -48,7 +45,7 @@ def downstream_table(records: list[dict]) -> str:
                 continue
             epochs = rs[0].get("epochs")
             how = rs[0]["encoder"] + (f", {epochs} epoch{'s' if epochs != 1 else ''}" if epochs else "")
-            vals = " | ".join(_pm([r["metrics"][c] for r in rs]) for c in COLS)
+            vals = " | ".join(mean_sd([r["metrics"][c] for r in rs]) for c in COLS)
             secs = statistics.fmean(r["seconds"] for r in rs)
             lines.append(f"| {dataset} | {variant} | {how} | {len(rs)} | {vals} | {secs:.0f} |")
     return "\n".join(lines)
@@ -130,8 +127,7 @@ def write_report(records: list[dict], folder: Path, verbose: bool = True) -> Non
     (folder / "results.md").write_text(text)
     readme = folder / "README.md"  # the README shows the same tables between these markers
     if readme.exists() and BEGIN in readme.read_text():
-        head, rest = readme.read_text().split(BEGIN, 1)
-        readme.write_text(head + BEGIN + "\n" + text + rest[rest.index(END):])
+        write_generated(readme, text, BEGIN, END)
     plot(records, folder / "mlm_loss.png")
     if verbose:
         print(text)

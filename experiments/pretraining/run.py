@@ -21,18 +21,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
-import subprocess
-import sys
 from pathlib import Path
 
+from report import write_report  # experiments/pretraining/report.py: tables and the loss plot
+
+from prodcat import studies
 from prodcat.cache import locked
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-OUT = ROOT / "outputs" / "pretraining"
-LOCK = Path("/tmp/prodcat_cpu.lock")  # the machine-wide lock of heavy jobs (`flock /tmp/prodcat_cpu.lock <cmd>`)
+OUT = studies.ROOT / "outputs" / "pretraining"
 METRICS = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/f1_weighted_mean_levels"]
 
 # The budgets (the README quotes them from results.json, not from here).
@@ -95,13 +92,6 @@ MINUTES = {"pretrain_minilm_l6_dapt": 10, "pretrain_scratch_bert": 6, "minilm_l6
            "scratch_bert": 5, "tfidf_baseline": 1, "minilm_l6_frozen": 1, "minilm_l6_dapt_frozen": 2}
 
 
-def machine() -> str:
-    import torch
-
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{os.cpu_count()}-core CPU ({platform.machine()}), {gpu}, torch {torch.__version__}"
-
-
 def run_dir(dataset: str, name: str, seed: int | None) -> Path:
     return OUT / dataset / (name if seed is None else f"{name}_seed{seed}")
 
@@ -124,23 +114,15 @@ def finished(step: tuple[str, str, int | None]) -> bool:
 
 
 def run(dataset: str, name: str, seed: int | None, deadline: dt.datetime | None = None) -> bool:
-    """`python train.py <args>` into its folder (the caller holds the lock). The command, date and load average
-    (1 min) at its start and end go to study_run.json beside metrics.json. False (nothing run) when the run
-    would not end before the deadline."""
-    folder = run_dir(dataset, name, seed)
-    args = train_args(dataset, name, seed)
-    command = "python train.py " + " ".join(args)
+    """`python train.py <args>` into its folder (the caller holds the lock; command, date, machine and the load
+    average at start and end in wall.json). False (nothing run) when the run would not end before the
+    deadline, or failed."""
+    args = [*train_args(dataset, name, seed), "logger=csv"]
     if deadline and dt.datetime.now(dt.UTC) + dt.timedelta(minutes=MINUTES[name]) > deadline:
-        print(f"== {dt.datetime.now(dt.UTC):%H:%M:%S} not started, would end after {deadline:%H:%M} UTC: {command}")
+        print(f"== {dt.datetime.now(dt.UTC):%H:%M:%S} not started, would end after {deadline:%H:%M} UTC: "
+              f"{studies.command(args)}")
         return False
-    load_before = os.getloadavg()[0]
-    print(f"== {dt.datetime.now(dt.UTC):%H:%M:%S} {command}", flush=True)
-    subprocess.run([sys.executable, "train.py", *args, "logger=csv", f"hydra.run.dir={folder}"], cwd=ROOT, check=True)
-    load_after = os.getloadavg()[0]
-    (folder / "study_run.json").write_text(json.dumps(
-        {"command": command, "date": dt.date.today().isoformat(), "machine": machine(),
-         "load_1m_at_start": round(load_before, 2), "load_1m_at_end": round(load_after, 2)}) + "\n")
-    return True
+    return studies.execute(run_dir(dataset, name, seed), args)
 
 
 def record(dataset: str, name: str, seed: int | None) -> dict | None:
@@ -148,11 +130,10 @@ def record(dataset: str, name: str, seed: int | None) -> dict | None:
     folder = run_dir(dataset, name, seed)
     if not (folder / "metrics.json").exists():
         return None
-    m, info = json.loads((folder / "metrics.json").read_text()), json.loads((folder / "study_run.json").read_text())
+    m, info = studies.metrics(folder), studies.wall(folder)
     base = {"study": "pretraining", "dataset": dataset}
     tail = {"seconds": round(m["timings"]["total_s"], 1), "command": info["command"], "machine": info["machine"],
-            "date": info["date"], "load_1m_at_start": info["load_1m_at_start"],
-            "load_1m_at_end": info["load_1m_at_end"]}
+            "date": info["date"], "load_1m_at_start": info["load_1m"][0], "load_1m_at_end": info["load_1m"][1]}
     if name.startswith("pretrain_"):
         p = m["pretrain"]
         budget = {k: p[k] for k in ("steps", "batch_size", "max_length", "tokens_seen", "texts", "corpus_tokens",
@@ -164,7 +145,7 @@ def record(dataset: str, name: str, seed: int | None) -> dict | None:
                             "tokens_per_s": round(p["tokens_per_s"], 1)},
                 **tail, "kind": "pretraining", "budget": budget, "history": history}
     return {**base, "variant": name, "seed": seed, "split": "test",
-            "metrics": {k: round(m["test"][k], 4) for k in METRICS}, **tail, "kind": "downstream",
+            "metrics": studies.test_scores(m, METRICS, 4), **tail, "kind": "downstream",
             "encoder": VARIANTS[name][2], "freeze": m["choices"].get("freeze"), "epochs": m["timings"].get("epochs"),
             "seconds_per_epoch": round(m["timings"]["seconds_per_epoch"], 1)
             if m["timings"].get("seconds_per_epoch") else None}
@@ -177,8 +158,6 @@ def main() -> None:
     parser.add_argument("--deadline", help="HH:MM (UTC, today): start no run that would end after it; stop there")
     parser.add_argument("--dry-run", action="store_true", help="print the plan (done or to run), run nothing")
     a = parser.parse_args()
-    from report import write_report  # experiments/pretraining/report.py: tables and the loss plot
-
     groups = plan(a.datasets, a.seeds)
     steps = [step for g in groups for step in g]
     deadline = None
@@ -192,15 +171,16 @@ def main() -> None:
         todo = [s for s in group if not finished(s)]
         if not todo:
             continue
-        with locked(LOCK):
+        with locked(studies.CPU_LOCK):
             ran = [run(*step, deadline=deadline) for step in todo if not finished(step)]
         records = [r for r in (record(*s) for s in steps) if r is not None]
-        (HERE / "results.json").write_text(json.dumps(records, indent=1) + "\n")  # keep what finished
+        studies.write_records(HERE / "results.json", records)  # keep what finished
         write_report(records, HERE, verbose=False)
         if not all(ran):
             break
     if not a.dry_run:
         write_report(json.loads((HERE / "results.json").read_text()), HERE)
+        studies.check_failed()
 
 
 if __name__ == "__main__":
