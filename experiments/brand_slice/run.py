@@ -15,6 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
+from prodcat import studies
 from prodcat.studies import ROOT, execute, markdown_table, mean_sd, record, run_folder, write_generated, write_records
 
 HERE = Path(__file__).resolve().parent
@@ -34,14 +35,10 @@ def overrides(variant: str, seed: int) -> list[str]:
 
 def slice_scores(folder: Path, variant: str) -> dict:
     """Accuracy on the brand-removed slice of the run's own test split (and, for the hybrid, with g(x) zeroed)."""
-    from hydra.utils import instantiate
-    from omegaconf import OmegaConf
-
     from prodcat.eval.brand_slice import accuracy, without_brand
     from prodcat.serve import Predictor
 
-    catalog = instantiate(OmegaConf.load(folder / ".hydra" / "config.yaml").data.catalog, _convert_="all")
-    items, leaves = without_brand(catalog.test)
+    items, leaves = without_brand(studies.run_catalog(folder).test)
     predictor = Predictor.from_checkpoint(json.loads((folder / "metrics.json").read_text())["best_checkpoint"])
     scores = {"slice/rows": len(items), "slice/acc": accuracy(predictor, items, leaves)}
     if variant != "text_only":

@@ -1,9 +1,11 @@
 """The embedded-catalog study: text_only, graph_only, hybrid and the TF-IDF baseline, each run by
 `train.py` as a user would, then one results.json record per run and markdown tables (scores, and test
-accuracy per planted hard case), both written from the runs' metrics.json.
+accuracy per planted hard case), both written from the runs' metrics.json. Every run trains again (its
+wall time is what this study measures, e.g. from an empty cache with `--extra paths.cache_dir=...`).
 
     .venv/bin/python experiments/embedded_default/run.py                 # all three variants, seed 0
     .venv/bin/python experiments/embedded_default/run.py --seeds 0 1 2 --variants graph_only
+    .venv/bin/python experiments/embedded_default/run.py --report-only   # results.md from results.json
 """
 
 from __future__ import annotations
@@ -11,48 +13,29 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+from prodcat import studies
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 METRICS = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/lvl1/f1_weighted",
            "test/lvl2/f1_weighted", "test/f1_weighted_mean_levels"]
 
 
-def machine() -> str:
-    gpu = "no GPU"
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            gpu = torch.cuda.get_device_name(0)
-    except ImportError:
-        pass
-    return f"{os.cpu_count()}-core CPU ({platform.machine()}), {gpu}"
-
-
 def run(variant: str, seed: int, extra: list[str]) -> dict:
-    run_dir = ROOT / "outputs" / "embedded_default" / f"{variant}_seed{seed}"
-    args = [f"+experiment={variant}", f"seed={seed}", f"hydra.run.dir={run_dir}", *extra]
-    command = "python train.py " + " ".join(a for a in args if not a.startswith("hydra.run.dir"))
-    print(f"== {command}", flush=True)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, check=True)
-    seconds = time.perf_counter() - start
-    m = json.loads((run_dir / "metrics.json").read_text())
+    run_dir = studies.ROOT / "outputs" / "embedded_default" / f"{variant}_seed{seed}"
+    args = [f"+experiment={variant}", f"seed={seed}", *extra]
+    if not studies.execute(run_dir, args, force=True):
+        raise SystemExit(f"{run_dir}: train.py failed, see its train.log")
+    m = studies.metrics(run_dir)
     return {
         "study": "embedded_default", "dataset": "synthetic", "variant": variant, "seed": seed, "split": "test",
-        "metrics": {k: round(m["test"][k], 4) for k in METRICS},
-        "seconds": round(seconds, 1), "fit_seconds": round(m["timings"]["fit_s"], 1),
+        "metrics": studies.test_scores(m, METRICS, 4),
+        "seconds": round(studies.wall(run_dir)["wall_s"], 1), "fit_seconds": round(m["timings"]["fit_s"], 1),
         "epochs": m["timings"].get("epochs"), "params": m["params"],
         "graph_link_rates": m["data"]["graph_link_rates"],
         "slices": {name: {"n": v["n"], "acc": round(v["acc"], 4)} for name, v in m["slices"]["test"].items()},
-        "command": command, "machine": machine(), "date": dt.date.today().isoformat(),
+        "command": studies.command(args), "machine": studies.machine(), "date": dt.date.today().isoformat(),
     }
 
 
@@ -79,13 +62,14 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--extra", nargs="*", default=[], help="more Hydra overrides for every run")
     parser.add_argument("--append", action="store_true", help="keep the records already in results.json")
+    parser.add_argument("--report-only", action="store_true", help="results.md from results.json, nothing run")
     a = parser.parse_args()
     out = HERE / "results.json"
-    records = json.loads(out.read_text()) if a.append and out.exists() else []
-    for seed in a.seeds:
+    records = json.loads(out.read_text()) if (a.append or a.report_only) and out.exists() else []
+    for seed in [] if a.report_only else a.seeds:
         for variant in a.variants:
             records.append(run(variant, seed, a.extra))
-            out.write_text(json.dumps(records, indent=2) + "\n")  # keep what finished if a later run fails
+            studies.write_records(out, records, indent=2)  # keep what finished if a later run fails
     (HERE / "results.md").write_text(table(records) + "\n")
     print(table(records))
 

@@ -18,14 +18,15 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import torch
 
+from prodcat import studies
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = studies.ROOT
 OUT = ROOT / "outputs" / "reliability"
 STUDY = "reliability"
 SCORES = ["test/acc", "test/acc_top5", "test/f1_weighted", "test/f1_macro", "test/f1_weighted_mean_levels"]
@@ -39,36 +40,27 @@ KILL_AFTER_STEP = 125  # the first step checkpoint at or after this: in the midd
 SEEDS = (0, 1, 2)
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown CPU")
-    return f"{os.cpu_count()}-core CPU ({cpu}), no GPU, shared with other jobs"
+def overrides(extra: list[str]) -> list[str]:
+    return [*BASE, *extra, f"paths.cache_dir={OUT / 'cache'}"]
 
 
-def command(run_dir: Path, extra: list[str]) -> list[str]:
-    return [sys.executable, "train.py", *BASE, *extra, f"hydra.run.dir={run_dir}",
-            f"paths.cache_dir={OUT / 'cache'}"]
-
-
-def shown(cmd: list[str]) -> str:
-    return "python " + " ".join(cmd[1:]).replace(str(ROOT) + "/", "")
+def shown(run_dir: Path, extra: list[str]) -> str:
+    """The command as the records show it: with its run folder, paths relative to the repository."""
+    return "python " + " ".join(studies.train_argv(run_dir, overrides(extra))[1:]).replace(str(ROOT) + "/", "")
 
 
 def train_run(run_dir: Path, extra: list[str]) -> tuple[dict, float, str]:
-    cmd = command(run_dir, extra)
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{shown(cmd)} failed:\n{proc.stderr[-3000:]}")
-    return json.loads((run_dir / "metrics.json").read_text()), time.perf_counter() - t, shown(cmd)
+    if not studies.execute(run_dir, overrides(extra), force=True):
+        raise RuntimeError(f"{shown(run_dir, extra)} failed: see {run_dir / 'train.log'}")
+    return studies.metrics(run_dir), studies.wall(run_dir)["wall_s"], shown(run_dir, extra)
 
 
 def killed_run(run_dir: Path, extra: list[str]) -> tuple[dict, float, str]:
     """Start train.py, SIGKILL it once last.ckpt holds step >= KILL_AFTER_STEP; what that checkpoint holds."""
-    cmd = command(run_dir, extra)
     last = run_dir / "checkpoints" / "last.ckpt"
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(studies.train_argv(run_dir, overrides(extra)), cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env={**os.environ, **studies.ENV})
     step = -1
     while proc.poll() is None:
         if last.exists():  # written to a temporary name and renamed: never half a file
@@ -84,13 +76,14 @@ def killed_run(run_dir: Path, extra: list[str]) -> tuple[dict, float, str]:
     state = {"global_step": ckpt["global_step"], "epoch": ckpt["epoch"],
              "batch_in_epoch": ckpt["global_step"] - ckpt["epoch"] * STEPS_PER_EPOCH,
              "metrics_json_written": (run_dir / "metrics.json").exists()}
-    return state, time.perf_counter() - t, shown(cmd)
+    return state, time.perf_counter() - t, shown(run_dir, extra)
 
 
 def record(variant: str, seed: int, metrics: dict, seconds: float, cmd: str, **extra) -> dict:
     return {"study": STUDY, "dataset": "synthetic", "variant": variant, "seed": seed, "split": "test",
-            "metrics": {k: round(metrics["test"][k], 4) for k in SCORES}, "seconds": round(seconds, 1),
-            "command": cmd, "machine": machine(), "date": dt.date.today().isoformat(), **extra}
+            "metrics": studies.test_scores(metrics, SCORES, 4), "seconds": round(seconds, 1), "command": cmd,
+            "machine": studies.machine(model=True) + ", shared with other jobs", "date": dt.date.today().isoformat(),
+            **extra}
 
 
 def run_all() -> list[dict]:
@@ -129,12 +122,11 @@ def main() -> None:
         (HERE / "bad_inputs.json").write_text(json.dumps(try_all(OUT / "bad_inputs"), indent=2) + "\n")
     if not (args.report or args.bad_inputs):
         records = run_all()
-        (HERE / "results.json").write_text(json.dumps(records, indent=2) + "\n")
+        studies.write_records(HERE / "results.json", records, indent=2)
     from report import write_readme  # noqa: PLC0415
 
     write_readme(HERE)
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(HERE))
     main()
