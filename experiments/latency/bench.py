@@ -100,14 +100,14 @@ def build_module(name: str, cfg, catalog, linker, workdir: Path, checkpoint: str
         backbone = OmegaConf.to_container(compose_train_cfg([f"backbone={name}"]).backbone, resolve=True)
         weights = "random encoder and head" if name == "tiny" else "pretrained encoder, random head"
     tok = load_tokenizer(backbone, [p.text for p in catalog.train], cfg.paths.cache_dir, catalog.fingerprint())
+    tok.save_pretrained(workdir / f"{name}_tok")
+    assets = {"linker": linker.state_dict(),
+              "tokenizer_files": {p.name: p.read_text(encoding="utf-8")
+                                  for p in (workdir / f"{name}_tok").iterdir() if p.is_file()}}
     module = ProductClassifier(labels=LabelSpace.from_products(catalog.train).to_dict(), backbone=backbone,
                                head=OmegaConf.to_container(cfg.head, resolve=True),
                                optim=OmegaConf.to_container(cfg.optim, resolve=True), graph_dim=linker.dim,
-                               vocab_size=len(tok), seed=0).eval()
-    tok.save_pretrained(workdir / f"{name}_tok")
-    module.assets = {"linker": linker.state_dict(),
-                     "tokenizer_files": {p.name: p.read_text(encoding="utf-8")
-                                         for p in (workdir / f"{name}_tok").iterdir() if p.is_file()}}
+                               vocab_size=len(tok), seed=0, assets=assets).eval()
     return module, weights
 
 

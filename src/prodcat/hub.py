@@ -72,14 +72,13 @@ def from_pretrained(name_or_path: str | Path, revision: str | None = None, devic
     hparams = config["hparams"]
     if (folder / ENCODER).is_dir():  # the fine-tuned encoder travels with the model
         hparams["backbone"] = {**hparams["backbone"], "name_or_path": str(folder / ENCODER)}
-    module = ProductClassifier(**hparams)
+    module = ProductClassifier(**hparams, assets=json.loads((folder / "assets.json").read_text()))
     state = load_file(str(folder / "model.safetensors"))
     missing, unexpected = module.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith(f"{ENCODER}.")]
     if missing or unexpected:
         raise ValueError(f"{folder / 'model.safetensors'}: weights do not fit the model of config.json "
                          f"(missing {missing[:5]}, unexpected {unexpected[:5]})")
-    module.assets = json.loads((folder / "assets.json").read_text())
     return module.eval().to(device)
 
 

@@ -48,14 +48,16 @@ class ProductClassifier(L.LightningModule):
     def __init__(self, labels: dict, backbone: dict, head: dict, optim: dict, graph_dim: int,
                  vocab_size: int, seed: int = 0, freeze: dict | None = None, label_dim: int = 0,
                  hierarchy: dict | None = None, label_vectors: dict | None = None, lexical: dict | None = None,
-                 lexical_model=None):
+                 lexical_model=None, assets: dict | None = None):
         """`label_vectors` ({"leaf": (C, D), "levels": [(n_l, D)...]}, see `prodcat.models.hierarchy`) and
         `lexical_model` (`prodcat.features.lexical.LexicalModel`) are passed at the call, not saved as
         hyperparameters: the modules keep them as buffers in the state_dict. `lexical`: {"n_features": F,
         "fusion": "stacked" | "joint", "head_loss_weight": w} when the lexical view is on
-        (`prodcat.models.lexical`), else None."""
+        (`prodcat.models.lexical`), else None. `assets`: what inference needs besides the weights (tokenizer
+        files, the linker's state, the lexical featurizer), saved in checkpoints beside the state_dict; a
+        checkpoint restores them in `on_load_checkpoint`."""
         super().__init__()
-        self.save_hyperparameters(logger=False, ignore=["label_vectors", "lexical_model"])
+        self.save_hyperparameters(logger=False, ignore=["label_vectors", "lexical_model", "assets"])
         self.label_space = LabelSpace.from_dict(labels)
         head_kwargs = {k: v for k, v in head.items() if k != "name"}
         uses_text = head_class(head["name"]).uses_text
@@ -94,7 +96,7 @@ class ProductClassifier(L.LightningModule):
         level_ids = self.label_space.level_ids
         self.val_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
         self.test_metrics = HierarchicalMetrics(len(self.label_space), level_ids)
-        self.assets: dict = {}  # tokenizer files, linker state: set by the trainer, saved in checkpoints
+        self.assets: dict = dict(assets or {})
         self.test_predictions: list[int] = []  # argmax class of every test row, in order (slice metrics)
         self.test_confidences: list[float] = []  # its softmax probability (the test report's samples)
 

@@ -38,6 +38,19 @@ def _check(cfg) -> None:
                          "python train.py +experiment=distill distill.teacher=<ckpt>")
 
 
+def serving_assets(prepared, out_dir) -> dict:
+    """What the checkpoint carries for inference besides the weights: the linker's state, the lexical view's
+    n-gram vocabularies and idf (the predictor's featurizer), the tokenizer files."""
+    assets = {}
+    if prepared.linker is not None:
+        assets["linker"] = prepared.linker.state_dict()
+    if prepared.lexical is not None:
+        assets["lexical"] = prepared.lexical["featurizer"]
+    if prepared.tokenizer is not None:
+        assets["tokenizer_files"] = tokenizer_files(prepared.tokenizer, out_dir)
+    return assets
+
+
 def run(ctx: RunContext) -> Result:
     cfg, out_dir, catalog = ctx.cfg, ctx.out_dir, ctx.catalog
     _check(cfg)
@@ -54,7 +67,7 @@ def run(ctx: RunContext) -> Result:
     if resume_from:  # before any expensive step: a checkpoint of other classes cannot continue here
         check_label_space(resume_from, prepared.labels)
     backbone = resolved_backbone(plain(cfg.backbone), prepared)
-    model = ProductClassifier(
+    model = ProductClassifier(assets=serving_assets(prepared, out_dir),
         labels=prepared.labels.to_dict(), backbone=backbone, head=plain(cfg.head),
         optim=plain(cfg.optim), graph_dim=prepared.graph_dim, vocab_size=prepared.vocab_size, seed=cfg.seed,
         freeze=freeze, label_dim=prepared.label_dim, hierarchy=plain(cfg.hierarchy),
@@ -65,16 +78,11 @@ def run(ctx: RunContext) -> Result:
         add_text_features(prepared, feature_stores(catalog, model.encoder, prepared.tokenizer, backbone,
                                                    cfg.paths.cache_dir, freeze["batch_size"], model.encoder_sha256()))
         prepared.timings["features_s"] = time.perf_counter() - t
+        # the one asset known only after construction: the store is keyed by the encoder's own weights
         model.assets["feature_cache"] = {s: str(st.folder) for s, st in prepared.feature_stores.items()}
     datamodule = CatalogDataModule(prepared.splits, prepared.pad_id, cfg.batch_size,
                                    cfg.eval_batch_size, cfg.num_workers, seed=cfg.seed,
                                    group_by_length=cfg.group_by_length)
-    if prepared.linker is not None:
-        model.assets["linker"] = prepared.linker.state_dict()
-    if prepared.lexical is not None:  # the n-gram vocabularies and idf: the predictor's featurizer
-        model.assets["lexical"] = prepared.lexical["featurizer"]
-    if prepared.tokenizer is not None:
-        model.assets["tokenizer_files"] = tokenizer_files(prepared.tokenizer, out_dir)
 
     loggers = ctx.loggers()
     check_ddp_launch(cfg)

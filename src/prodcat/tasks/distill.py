@@ -135,9 +135,15 @@ def run(ctx: RunContext) -> Result:
                                        int(d.get("teacher_batch_size", 256)))
         timings["teacher_logits_s"] = time.perf_counter() - t
 
+    assets = {}  # what the student serves with: the teacher's linker, its own tokenizer
+    if linker is not None:
+        assets["linker"] = t_assets.linker
+    if tok is not None:
+        assets["tokenizer_files"] = student["tokenizer_files"] or tokenizer_files(tok, out_dir)
     model = DistillClassifier(labels=labels.to_dict(), backbone=student["backbone"], head=student["head"],
                               optim=plain(cfg.optim), graph_dim=linker.dim if linker is not None else 0,
-                              vocab_size=len(tok) if tok is not None else 0, seed=cfg.seed, freeze=freeze)
+                              vocab_size=len(tok) if tok is not None else 0, seed=cfg.seed, freeze=freeze,
+                              assets=assets)
     if student["state"] is not None:  # the copy: the teacher's embeddings, kept layers and head
         model.encoder.load_state_dict(student["state"], strict=True)
         model.head.load_state_dict(student["head_state"], strict=True)
@@ -146,10 +152,6 @@ def run(ctx: RunContext) -> Result:
         layer_map = student["layers"] or uniform_layer_map(model.encoder.config.num_hidden_layers,
                                                            teacher.encoder.config.num_hidden_layers)
     model.setup_distillation(d, teacher, layer_map)
-    if linker is not None:
-        model.assets["linker"] = t_assets.linker
-    if tok is not None:
-        model.assets["tokenizer_files"] = student["tokenizer_files"] or tokenizer_files(tok, out_dir)
     datamodule = DistillDataModule(splits, tok.pad_token_id if tok is not None else 0, cfg.batch_size,
                                    cfg.eval_batch_size, cfg.num_workers, seed=cfg.seed,
                                    group_by_length=cfg.group_by_length, teacher_logits=logits)
