@@ -14,7 +14,8 @@ import json
 
 import numpy as np
 import torch
-from run import HERE, OUT, _catalog, _metrics, _offer, member_logits, run_folder
+from evidence import member_logits, metrics_of, offer, run_labels
+from run import HERE, OUT, run_folder
 
 from prodcat.models.mixture import Mixture
 
@@ -32,7 +33,7 @@ def link_flags(folder, catalog) -> dict[str, np.ndarray]:
         cols = predictor.linker.flag_columns()
         flags = {}
         for split in ("val", "test"):
-            items = [to_item(_offer(p)) for p in catalog.split(split)]
+            items = [to_item(offer(p)) for p in catalog.split(split)]
             g = np.concatenate([predictor.features(items[i:i + 256])[0]["graph"] for i in range(0, len(items), 256)])
             flags[split] = g[:, list(cols.values())]
         np.savez(cache, kinds=np.array(list(cols)), **flags)
@@ -61,9 +62,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     folder = run_folder(OUT, args.dataset, "hybrid", args.seed)
-    catalog, labels, y = _catalog(folder)
+    catalog, labels, y = run_labels(folder)
     z, flags = member_logits(folder), link_flags(folder, catalog)
-    score = lambda p: round(100 * _metrics(p, y["test"], labels.level_ids)["f1_weighted_mean_levels"], 2)  # noqa: E731
+    score = lambda p: round(100 * metrics_of(p, y["test"], labels.level_ids)["f1_weighted_mean_levels"], 2)  # noqa: E731
     report = {"dataset": args.dataset, "seed": args.seed, "link_rates": {
         s: dict(zip(flags["kinds"], flags[s].mean(0).round(4).tolist(), strict=True)) for s in ("val", "test")}}
     everything = np.zeros_like(z["test"][0])
