@@ -271,9 +271,9 @@ def test_linker_from_graph_links_titles_in_bulk(embedded):
 def test_a_missing_pyrdf2vec_says_how_to_install_it(monkeypatch):
     import sys
 
-    from prodcat.graph import rdf2vec
+    from prodcat.graph import pyrdf2vec_engine
 
     for name in [m for m in sys.modules if m.startswith("pyrdf2vec")] or ["pyrdf2vec"]:
         monkeypatch.setitem(sys.modules, name, None)  # `import pyrdf2vec...` now fails as if not installed
     with pytest.raises(ModuleNotFoundError, match=r"pip install --no-deps pyrdf2vec==0.2.3.*engine=fast"):
-        rdf2vec._import_pyrdf2vec()
+        pyrdf2vec_engine.import_pyrdf2vec()

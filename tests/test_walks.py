@@ -53,14 +53,14 @@ def test_from_rdflib_has_pyrdf2vec_hops(tmp_path):
     """Parity with the reference's graph reading: the same hops, in the same (sorted) order, for every
     node, with rdf:type, labels and other skipped predicates left out and literal objects kept as nodes."""
     from prodcat.graph.kg import write_turtle
-    from prodcat.graph.rdf2vec import _sorted_kg_class
+    from prodcat.graph.pyrdf2vec_engine import sorted_kg_class
 
     t = Taxonomy.from_paths([("A", "B", "C"), ("A", "B", "D"), ("A", "E")], "t")
     g = build_graph(t, [Product("x", ("A", "B", "C"), "Acme"), Product("y", ("A", "E"), "Acme")])
     g.add((category_uri("A"), URIRef("https://w3id.org/prodcat/note"), Literal("free text")))
     skip = DEFAULT_SETTINGS["skip_predicates"]
     wg = WalkGraph.from_rdflib(g, skip)
-    kg = _sorted_kg_class()(str(write_turtle(g, tmp_path / "g.ttl")), skip_predicates=set(skip))
+    kg = sorted_kg_class()(str(write_turtle(g, tmp_path / "g.ttl")), skip_predicates=set(skip))
     from pyrdf2vec.graphs import Vertex
 
     assert set(wg.names) == {v.name for v in kg._vertices if not v.predicate}

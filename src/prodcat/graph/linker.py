@@ -29,9 +29,6 @@ the text length whatever the number of names: 24k titles take well under a secon
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -50,76 +47,15 @@ from prodcat.graph.kg import (
     normalize_brand,
     product_keys,
 )
+from prodcat.graph.link_text import KeysOutsideFold, NGramIndex, singular, tokens
 from prodcat.graph.taxonomy import Taxonomy
 
 GENERIC_NAMES = frozenset(
     {"accessories", "accessory", "other", "others", "misc", "miscellaneous", "general", "more", "all",
      "various", "parts", "supplies", "sets", "set", "new", "sale", "gifts", "unknown", "n/a", "none"}
 )
-_WORD = re.compile(r"\w+")
 STATE_VERSION = 2  # 2: extra entity kinds (seller, shop_category); version 1 (brand only) still loads
 EXTRA_KINDS = tuple(k for k in RELATIONS if k != "brand")  # brand keeps its own text search and block
-
-
-def _tokens(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-
-
-def _singular(tok: str) -> str:
-    """Crude English singular, applied to names and text alike, so both sides meet in the middle."""
-    if len(tok) > 4 and tok.endswith("ies"):
-        return tok[:-3] + "y"
-    if tok.endswith(("sses", "xes", "ches", "shes")):
-        return tok[:-2]
-    if len(tok) > 3 and tok.endswith("s") and not tok.endswith(("ss", "us", "is")):
-        return tok[:-1]
-    return tok
-
-
-class _KeysOutsideFold:
-    """`known(i, kind, key)`: does a row of another fold than row i's carry `key` (its brand field for
-    kind "brand")? Counts of each key per fold, over the training rows the graph was built from."""
-
-    def __init__(self, products: Sequence[Product], folds: Sequence[int], kinds: Sequence[str]):
-        self.folds = list(folds)
-        if len(self.folds) != len(products):
-            raise ValueError(f"{len(self.folds)} fold ids for {len(products)} rows")
-        self.counts: dict[tuple[str, str], Counter] = {}
-        for p, f in zip(products, self.folds, strict=True):
-            keys = [(k, key) for k in kinds for key, _ in product_keys(p, k)]
-            brand = normalize_brand(p.brand)
-            for kk in {*keys, *([("brand", brand)] if brand else [])}:
-                self.counts.setdefault(kk, Counter())[f] += 1
-
-    def __call__(self, i: int, kind: str, key: str) -> bool:
-        c = self.counts.get((kind, key))
-        return c is not None and c.total() > c[self.folds[i]]
-
-
-class _NGramIndex:
-    """Token n-gram -> value lookup: longest-first, non-overlapping matches scanning left to right."""
-
-    def __init__(self, entries: dict[tuple[str, ...], list[str]]):
-        self.table = entries
-        self.max_n = max((len(k) for k in entries), default=0)
-        self.starts = {k[0] for k in entries}  # most tokens start no name: skip them at once
-
-    def find(self, toks: list[str]) -> list[tuple[int, int, list[str]]]:
-        """[(start, end, values)] token spans, in text order."""
-        out, i = [], 0
-        while i < len(toks):
-            if toks[i] in self.starts:
-                for n in range(min(self.max_n, len(toks) - i), 0, -1):
-                    hit = self.table.get(tuple(toks[i : i + n]))
-                    if hit is not None:
-                        out.append((i, i + n, hit))
-                        i += n
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
-        return out
 
 
 @dataclass
@@ -164,16 +100,16 @@ class GraphLinker:
         brands: dict[tuple[str, ...], list[str]] = {}
         for b in self.brand_keys:  # search both the key and the display spelling ("H&M" vs "h&m": same)
             for spelling in {b, self.brand_names[b]}:
-                toks = tuple(_tokens(spelling))
+                toks = tuple(tokens(spelling))
                 if toks and len("".join(toks)) > 1:
                     brands.setdefault(toks, [b])
         cats: dict[tuple[str, ...], list[str]] = {}
         for n in self.cat_ids:
             name = " ".join(taxonomy.label(n).casefold().split())
-            toks = tuple(_singular(t) for t in _tokens(name))
+            toks = tuple(singular(t) for t in tokens(name))
             if toks and name not in GENERIC_NAMES and len("".join(toks)) > 1:
                 cats.setdefault(toks, []).append(n)
-        self._brands, self._cats = _NGramIndex(brands), _NGramIndex(cats)
+        self._brands, self._cats = NGramIndex(brands), NGramIndex(cats)
 
         entity_vectors = entity_vectors or {}
         unknown = set(entity_vectors) - set(EXTRA_KINDS)
@@ -216,7 +152,7 @@ class GraphLinker:
 
     def link(self, product: Product) -> Link:
         key = normalize_brand(product.brand)
-        toks = _tokens(product.text)
+        toks = tokens(product.text)
         spans = self._brands.find(toks)
         if key in self._brand_row:
             brand, source = key, "field"
@@ -225,7 +161,7 @@ class GraphLinker:
         else:
             brand, source = None, None
         # Words that spell a known brand are not read as category names ("Phone House" the brand).
-        words = [_singular(t) for t in toks]
+        words = [singular(t) for t in toks]
         for start, end, _ in spans:
             words[start:end] = [""] * (end - start)
         cats: list[str] = []
@@ -254,7 +190,7 @@ class GraphLinker:
             folds, brands_held_out = range(len(products)), False
         else:
             brands_held_out = folds is not None
-        known = _KeysOutsideFold(products, folds, self.kinds) if folds is not None else None
+        known = KeysOutsideFold(products, folds, self.kinds) if folds is not None else None
         for i, p in enumerate(products):
             link = self.link(p)
             for j, kind in enumerate(self.kinds):
