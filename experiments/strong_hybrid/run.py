@@ -53,6 +53,8 @@ VARIANTS = {
     "text_only_lr8e-5_grouped": ["+experiment=text_only", "backbone.lr=8e-5"],
     "text_only_lr8e-5_mean_pooling": ["+experiment=text_only", "backbone.pooling=mean", *EARLIER],
     "text_only_lr3e-4": ["+experiment=text_only", "backbone.lr=3e-4"],
+    "text_only_2_epochs": ["+experiment=text_only", "trainer.max_epochs=2"],
+    "text_only_mlp_head": ["+experiment=text_only", "head=mlp"],
     "hybrid_lr8e-5": ["+experiment=hybrid", *EARLIER],
     # what did not work (earlier recipe): one MLP over [h ; g]; the lexical term added to the logits with a
     # learned scale, with CE of the head alone beside the fused CE (joint), or the fused CE alone (residual)
@@ -66,6 +68,8 @@ FACTORS = [("earlier recipe: encoder lr 8e-5, batches of random rows", "text_onl
            ("+ length-grouped batches (group_by_length)", "text_only_lr8e-5_grouped"),
            ("+ encoder lr 1.5e-4: today's defaults", "text_only"),
            ("encoder lr 3e-4 instead", "text_only_lr3e-4"),
+           ("2 epochs instead of 4 (the schedule decays to 0 in 2)", "text_only_2_epochs"),
+           ("the MLP head instead of the linear one", "text_only_mlp_head"),
            ("earlier recipe with mean pooling instead of [CLS]", "text_only_lr8e-5_mean_pooling")]
 # Amazon toys: every variant reads "title | brand" as text (the issue's probe, and TF-IDF's best input there);
 # the hybrid's graph links the same brand field to the categories it sells in.
