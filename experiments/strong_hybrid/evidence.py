@@ -30,6 +30,12 @@ def offer(p) -> dict:
     return {"text": p.text, "brand": p.brand, **extra}
 
 
+def best_checkpoint(folder: Path) -> Path:
+    """The run's best checkpoint, found in its own folder (metrics.json names it by an absolute path, which
+    moves with the folder)."""
+    return folder / "checkpoints" / Path(json.loads((folder / "metrics.json").read_text())["best_checkpoint"]).name
+
+
 def text_probabilities(folder: Path) -> dict[str, np.ndarray]:
     """A run's (N, C) softmax on val and test, from its best checkpoint through the Predictor (cached in
     probs.npz); checked against the run's own test predictions."""
@@ -37,8 +43,7 @@ def text_probabilities(folder: Path) -> dict[str, np.ndarray]:
     if not cache.is_file():
         from prodcat.serve import Predictor
 
-        metrics = json.loads((folder / "metrics.json").read_text())
-        predictor = Predictor.from_checkpoint(metrics["best_checkpoint"], batch_size=256)
+        predictor = Predictor.from_checkpoint(best_checkpoint(folder), batch_size=256)
         catalog, _, _ = run_labels(folder)
         probs = {s: predictor.probabilities([offer(p) for p in catalog.split(s)]) for s in ("val", "test")}
         saved = np.load(folder / "test_predictions.npz")["pred"]
@@ -60,8 +65,7 @@ def member_logits(folder: Path) -> dict[str, list[np.ndarray]]:
         from prodcat.serve import Predictor
         from prodcat.serve.inputs import to_item
 
-        metrics = json.loads((folder / "metrics.json").read_text())
-        predictor = Predictor.from_checkpoint(metrics["best_checkpoint"], batch_size=256)
+        predictor = Predictor.from_checkpoint(best_checkpoint(folder), batch_size=256)
         module = predictor.backend.module
         catalog, _, _ = run_labels(folder)
         out = {}
