@@ -71,7 +71,7 @@ def shell_line(command: str, tmp, n: int) -> str:
         extra = [] if any(a.startswith("backbone=") for a in args) else ["backbone=tiny"]
         if not any(a.startswith("data=") for a in args):
             extra += SMALL_SYNTHETIC
-        if "task=knn" not in args:
+        if "task=knn" not in args and not any(a.startswith("+debug=") for a in args):
             extra.append("+debug=fdr")
         if not any(a.startswith("hydra.run.dir=") for a in args):
             extra.append(f"hydra.run.dir={tmp}/runs/{n}")
