@@ -27,7 +27,9 @@ TITLES = ["apple iphone 15 pro 256gb", "nike air max 90 white", "spigen case for
 def run(tmp_path_factory):
     """A tiny hybrid trained once; its run folder gets the `.hydra/config.yaml` Hydra would write."""
     tmp = tmp_path_factory.mktemp("serve")
-    cfg = compose(["+experiment=text_graph", *FAST], tmp)  # the lexical view's serving: tests/test_lexical.py
+    # the lexical view's serving: tests/test_lexical.py. Random batches, as when the INT8 floor below was set:
+    # with length-grouped ones this tiny model's near-tied classes flip more under INT8 (0.9733 measured)
+    cfg = compose(["+experiment=text_graph", *FAST, "group_by_length=false"], tmp)
     metrics, objects = train(cfg)
     run_dir = Path(cfg.paths.output_dir)
     (run_dir / ".hydra").mkdir(exist_ok=True)
