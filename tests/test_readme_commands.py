@@ -21,6 +21,8 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
+from prodcat.config_keys import check_keys
+
 from .conftest import FAST, ROOT
 from .readme_commands import python_script_args, readme_commands
 
@@ -43,7 +45,8 @@ def test_the_readme_has_the_commands_this_file_expects():
 @pytest.mark.parametrize("command,config,overrides", PYTHON, ids=[c[:70] for c, *_ in PYTHON])
 def test_every_readme_command_composes(command, config, overrides):
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
-        hydra_compose(config_name=config, overrides=first_of_each_sweep(overrides), return_hydra_config=True)
+        cfg = hydra_compose(config_name=config, overrides=first_of_each_sweep(overrides), return_hydra_config=True)
+    check_keys(cfg, ROOT / "conf", config)  # what the entry point checks first
 
 
 # -- slow: through a real shell --------------------------------------------------------------------------

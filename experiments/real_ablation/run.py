@@ -76,7 +76,7 @@ ONLY_ON = {"text_brand": ("amazon_toys",), "tfidf_baseline_trainval": ("mwpd",),
 TFIDF = {
     "tfidf_baseline": ["+experiment=tfidf_baseline"],
     "tfidf_baseline_trainval": ["+experiment=tfidf_baseline", "data.catalog.train_on=trainval"],
-    "tfidf_text_brand": ["+experiment=tfidf_baseline", "+data.brand_in_text=true"],
+    "tfidf_text_brand": ["+experiment=tfidf_baseline", "data.brand_in_text=true"],
     "tfidf_offer_text": ["+experiment=tfidf_baseline", f"data.catalog.text_fields={OFFER_TEXT}"],
 }
 # text_only fine-tunes with the hybrid's MLP head (as its frozen row), so the pair differs by g(x) alone

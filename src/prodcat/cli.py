@@ -17,6 +17,8 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
+from prodcat.config_keys import check_keys
+
 ROOT = Path(os.environ.get("PROJECT_ROOT") or Path(__file__).resolve().parents[2])
 CONF = str(ROOT / "conf")
 os.environ.setdefault("PROJECT_ROOT", str(ROOT))
@@ -36,6 +38,7 @@ def train(cfg: DictConfig) -> float | None:
     from prodcat.eval.run_record import error_record, write_json_atomic
     from prodcat.train import train as run_train
 
+    check_keys(cfg, CONF, "train")
     try:
         metrics, _ = run_train(cfg)
     except Exception as exc:
@@ -72,6 +75,7 @@ def predict(cfg: DictConfig) -> None:
     from prodcat.serve.commands import predict as run_predict
 
     _quiet_logging()
+    check_keys(cfg, CONF, "predict")
     run_predict(cfg)  # JSON lines go to stdout (or `output`); logs go to stderr
 
 
@@ -82,6 +86,7 @@ def export(cfg: DictConfig) -> None:
     from prodcat.serve.export import ExportCheckFailed
 
     _quiet_logging()
+    check_keys(cfg, CONF, "export")
     try:
         reports = run_export(cfg)
     except ExportCheckFailed as e:
@@ -96,4 +101,5 @@ def serve(cfg: DictConfig) -> None:
     from prodcat.serve.server import serve as run_serve
 
     _quiet_logging()
+    check_keys(cfg, CONF, "serve")
     run_serve(cfg)

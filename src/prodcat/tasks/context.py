@@ -88,7 +88,7 @@ def build_context(cfg: DictConfig) -> RunContext:
     out_dir.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.seed, workers=True)
     catalog = instantiate(cfg.data.catalog, _convert_="all")
-    if cfg.data.get("brand_in_text"):  # +experiment=text_brand: the brand as words, not as graph links
+    if cfg.data.brand_in_text:  # +experiment=text_brand: the brand as words, not as graph links
         catalog = with_brand_in_text(catalog)
     return RunContext(cfg, out_dir, catalog, load_s=time.perf_counter() - started, started=started)
 
@@ -96,7 +96,7 @@ def build_context(cfg: DictConfig) -> RunContext:
 def freeze_choices(cfg: DictConfig, freeze: dict) -> dict:
     """The freezing choices a metrics record carries (its `choices`)."""
     return {"freeze": freeze["strategy"], **({"freeze_k": freeze["k"]} if freeze["strategy"] == "partial" else {}),
-            "layer_decay": cfg.optim.get("layer_decay")}
+            "layer_decay": cfg.optim.layer_decay}
 
 
 def tokenizer_files(tokenizer, out_dir: Path) -> dict[str, str]:

@@ -46,14 +46,14 @@ def _check_config(cfg: DictConfig, d: dict, freeze: dict) -> None:
         raise ValueError(f"distill={d['mode']} needs a teacher: distill.teacher=<path to a trained prodcat .ckpt>")
     if freeze.get("strategy") == "frozen":
         raise ValueError("freeze=frozen with distillation: the student's encoder must train (freeze=full or partial)")
-    if cfg.get("resume") or cfg.get("ckpt_path"):
+    if cfg.resume or cfg.ckpt_path:
         raise ValueError("resume=true / ckpt_path= with distillation is not implemented: rerun the student (the "
                          "teacher's logits are cached, so only the student's epochs are repeated)")
     devices = cfg.trainer.get("devices", 1)
     if devices not in (1, "1", [0]) or int(cfg.trainer.get("num_nodes", 1)) > 1:
         raise ValueError(f"trainer.devices={devices}: distillation trains on one device (multi-process training "
                          "is not implemented for it)")
-    if (cfg.get("hierarchy") or {}).get("enabled"):
+    if cfg.hierarchy.enabled:
         raise ValueError("hierarchy.enabled=true with distillation is not implemented: the soft loss reads leaf "
                          "logits only")
 
@@ -132,7 +132,7 @@ def run(ctx: RunContext) -> Result:
                  ["input_ids"] if t_tok is not None else None)
         logits, cache = teacher_logits(teacher, d["teacher"], catalog.fingerprint(), t_ids, splits["train"].graph,
                                        t_tok.pad_token_id if t_tok is not None else 0, cfg.paths.cache_dir,
-                                       int(d.get("teacher_batch_size", 256)))
+                                       int(d["teacher_batch_size"]))
         timings["teacher_logits_s"] = time.perf_counter() - t
 
     assets = {}  # what the student serves with: the teacher's linker, its own tokenizer

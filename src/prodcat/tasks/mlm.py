@@ -40,8 +40,8 @@ def run(ctx: RunContext) -> Result:
     masking = {k: p[k] for k in ("mlm_probability", "mask_replace", "random_replace")}
 
     def collator(seed: int) -> MLMCollator:
-        return MLMCollator(tok, p["max_length"], sentence_pair=p.get("sentence_pair"),
-                           separator=p.get("pair_separator", " | "), partners=train_texts, seed=seed, **masking)
+        return MLMCollator(tok, p["max_length"], sentence_pair=p["sentence_pair"],
+                           separator=p["pair_separator"], partners=train_texts, seed=seed, **masking)
 
     # the seeded, resumable order of classification training: a resumed run continues the killed one's epoch
     # at the saved batch (the masks of the remaining steps are drawn afresh: the collator's RNG is not saved)
@@ -85,7 +85,7 @@ def run(ctx: RunContext) -> Result:
         "timings": {"load_s": ctx.load_s, "fit_s": fit_s, "train_step_s": progress.train_seconds,
                     "total_s": ctx.elapsed()},
         "choices": {"experiment": cfg.experiment_name, "data": cfg.data.name, "backbone": backbone["name"],
-                    "seed": cfg.seed, "sentence_pair": p.get("sentence_pair"), "splits": p["splits"]},
+                    "seed": cfg.seed, "sentence_pair": p["sentence_pair"], "splits": p["splits"]},
         "run_name": cfg.run_name,
         "provenance": provenance(),
     }
