@@ -17,6 +17,7 @@ and `test/acc_ambiguous` (on the test rows where text_only of the same seed has 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +164,8 @@ def collect(datasets: list[str], seeds: list[int]) -> list[dict]:
                     pred = np.load(pred_file)["pred"]
                 else:
                     continue
-                rec = record(STUDY, ds, variant, seed, folder, slices(pred, y["test"], rare, ambiguous))
+                val = {"val/f1_weighted": metrics(folder)["val"].get("val/f1_weighted")}  # for the factor table
+                rec = record(STUDY, ds, variant, seed, folder, {**slices(pred, y["test"], rare, ambiguous), **val})
                 if rec is not None:
                     recs.append(rec)
             derived = {"late_fusion": (late_fusion(ds, seed, labels, y), "text_only seed k + tfidf_baseline"),
@@ -176,6 +178,18 @@ def collect(datasets: list[str], seeds: list[int]) -> list[dict]:
                                  "metrics": {**scores, **slices(pred, y["test"], rare, ambiguous)}, "seconds": None,
                                  "command": f"experiments/strong_hybrid/run.py ({source})"})
     return recs
+
+
+def kept_records(recs: list[dict]) -> list[dict]:
+    """`recs` plus the committed records of runs whose folders are not on this disk (outputs/ is not committed:
+    a fresh clone or a new machine keeps every earlier row, each with its own commit, date and machine)."""
+    path = HERE / "results.json"
+    here = {(r["dataset"], r["variant"], r["seed"]) for r in recs}
+    old = json.loads(path.read_text()) if path.is_file() else []
+    kept = [r for r in old if (r["dataset"], r["variant"], r["seed"]) not in here]
+    order = {v: i for i, v in enumerate(ORDER)}
+    return sorted(recs + kept, key=lambda r: (DATASETS.index(r["dataset"]), order.get(r["variant"], len(order)),
+                                                r["seed"]))
 
 
 def table(recs: list[dict], ds: str) -> str:
@@ -202,7 +216,7 @@ def factor_table(recs: list[dict], ds: str = "mwpd") -> str:
         seed0 = [r for r in rs if r["seed"] == 0]
         if not seed0:
             continue
-        val = metrics(run_folder(OUT, ds, variant, 0))["val"]["val/f1_weighted"]
+        val = seed0[0]["metrics"].get("val/f1_weighted")
         rows.append([step, f"`{variant}`", mean_sd([seed0[0]["metrics"]["test/f1_weighted_mean_levels"]]),
                      mean_sd([val]), str(len(rs)), mean_sd([r["metrics"]["test/f1_weighted_mean_levels"] for r in rs]),
                      mean_sd([r["seconds"] for r in seed0], 1.0, 0)])
@@ -224,7 +238,7 @@ def main() -> None:
                 for variant in args.only:
                     if seed in seeds_of(variant, args.seeds):
                         execute(run_folder(OUT, ds, variant, seed), overrides(ds, variant, seed))
-    recs = collect(list(DATASETS), args.seeds)
+    recs = kept_records(collect(list(DATASETS), args.seeds))
     write_records(HERE / "results.json", recs)
     text = "".join(f"\n**{ds}** (test, mean ± sd over seeds)\n\n{table(recs, ds)}" for ds in DATASETS
                    if any(r["dataset"] == ds for r in recs))
