@@ -58,6 +58,7 @@ NOT_HERE = {  # what no CPU test machine can run, and where it is covered instea
     "curl ": "run together with the serve.py line before it",
 }
 SMALL_SYNTHETIC = [o for o in FAST if o.startswith(("data.catalog.n_", "graph.settings."))]
+TINY_4_LAYERS = ["backbone.architecture.num_hidden_layers=4"]
 
 
 def shell_line(command: str, tmp, n: int) -> str:
@@ -71,7 +72,8 @@ def shell_line(command: str, tmp, n: int) -> str:
     parsed = python_script_args(command)
     if parsed and parsed[0] == "train":
         args = parsed[1]
-        extra = [] if any(a.startswith("backbone=") for a in args) else ["backbone=tiny"]
+        # the README's encoder has 6 layers: a 4-layer tiny BERT keeps `freeze.k=3` and 3-layer students valid
+        extra = [] if any(a.startswith("backbone=") for a in args) else ["backbone=tiny", *TINY_4_LAYERS]
         if not any(a.startswith("data=") for a in args):
             extra += SMALL_SYNTHETIC
         if "task=knn" not in args and not any(a.startswith("+debug=") for a in args):
@@ -88,10 +90,14 @@ def shell_line(command: str, tmp, n: int) -> str:
 def workspace(tmp_path_factory):
     """One tiny trained and exported run (what `<run>` stands for) and the files the README names."""
     tmp = tmp_path_factory.mktemp("readme")
-    env = {**os.environ, "T": str(tmp / "base" / "checkpoints" / "best.ckpt"),  # `python` is this environment's
+    env = {**os.environ, "T": str(tmp / "teacher" / "checkpoints" / "best.ckpt"),  # `python` is this environment's
            "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run(["python", "train.py", "+experiment=hybrid", *FAST, "logger=none", f"hydra.run.dir={tmp}/base",
                     f"paths.cache_dir={tmp}/cache"], cwd=ROOT, env=env, check=True, capture_output=True)
+    # $T of the distillation lines: a teacher without the lexical view (distilling it is not implemented)
+    subprocess.run(["python", "train.py", "+experiment=text_graph", *FAST, *TINY_4_LAYERS, "logger=none",
+                    f"hydra.run.dir={tmp}/teacher", f"paths.cache_dir={tmp}/cache"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(["python", "export.py", f"checkpoint={tmp}/base/checkpoints/best.ckpt", "precisions=[int8]"],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     (tmp / "titles.txt").write_text("iphone 15 pro max 256gb\nnike air max 90\n")
