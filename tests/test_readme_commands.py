@@ -92,8 +92,9 @@ def workspace(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("readme")
     env = {**os.environ, "T": str(tmp / "teacher" / "checkpoints" / "best.ckpt"),  # `python` is this environment's
            "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
-    subprocess.run(["python", "train.py", "+experiment=hybrid", *FAST, "logger=none", f"hydra.run.dir={tmp}/base",
-                    f"paths.cache_dir={tmp}/cache"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(["python", "train.py", "+experiment=hybrid", *FAST, *TINY_4_LAYERS, "logger=none",
+                    f"hydra.run.dir={tmp}/base", f"paths.cache_dir={tmp}/cache"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
     # $T of the distillation lines: a teacher without the lexical view (distilling it is not implemented)
     subprocess.run(["python", "train.py", "+experiment=text_graph", *FAST, *TINY_4_LAYERS, "logger=none",
                     f"hydra.run.dir={tmp}/teacher", f"paths.cache_dir={tmp}/cache"],
