@@ -7,25 +7,19 @@ hybrid's lexical member; "alone": each member's own test score. Per seed: (test,
 """
 import sys
 
-import numpy as np
 from evidence import member_logits, metrics_of, run_labels, softmax, text_probabilities, tfidf_scores
-from run import OUT
+from run import OUT, fit_late_fusion
 
 from prodcat.studies import run_folder
 
 SPLITS = ("val", "test")
-GRID = [(w, t) for w in np.linspace(0, 1, 21) for t in (1, 2, 5, 10, 20, 50)]  # late_fusion's grid (run.py)
 
 
 def late_fusion(p: dict, q: dict, y: dict, levels) -> tuple:
-    """w p + (1 - w) softmax(T q), (w, T) by validation leaf weighted F1: (test mean-level F1, val F1, (w, T))."""
-    def fused(split, w, t):
-        return w * p[split] + (1 - w) * softmax(t * q[split])
-
-    val = {g: metrics_of(fused("val", *g), y["val"], levels)["f1_weighted"] for g in GRID}
-    w, t = max(val, key=val.get)
-    test = metrics_of(fused("test", w, t), y["test"], levels)["f1_weighted_mean_levels"]
-    return round(100 * test, 2), round(100 * val[(w, t)], 2), (round(float(w), 2), t)
+    """run.py's late fusion on any pair: (test mean-level F1, val F1, (w, T))."""
+    w, t, val, probs = fit_late_fusion(p, q, y, levels)
+    test = metrics_of(probs, y["test"], levels)["f1_weighted_mean_levels"]
+    return round(100 * test, 2), round(100 * val, 2), (round(float(w), 2), t)
 
 
 def main(ds: str) -> None:

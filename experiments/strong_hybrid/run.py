@@ -110,20 +110,26 @@ def remixed(dataset: str, seed: int, keep: list[int], labels, y: dict) -> tuple[
     return {**scores, "weights": mixture.weights.tolist(), "sharpness": float(mixture.sharpness)}, probs.argmax(1)
 
 
+LATE_FUSION_GRID = [(w, t) for w in np.linspace(0, 1, 21) for t in (1, 2, 5, 10, 20, 50)]
+
+
+def fit_late_fusion(p: dict, d: dict, y: dict, level_ids) -> tuple[float, float, float, np.ndarray]:
+    """w p + (1 - w) softmax(T d) with (w, T) chosen on validation leaf weighted F1 (ties: the first on the grid);
+    `p`, `d`: {split: (N, C)} probabilities and scores. Returns (w, T, its validation F1, test probabilities)."""
+    def fused(split, w, t):
+        return w * p[split] + (1 - w) * softmax(t * d[split])
+
+    val = {g: metrics_of(fused("val", *g), y["val"], level_ids)["f1_weighted"] for g in LATE_FUSION_GRID}
+    w, t = max(val, key=val.get)
+    return w, t, val[(w, t)], fused("test", w, t)
+
+
 def late_fusion(dataset: str, seed: int, labels, y: dict) -> tuple[dict, np.ndarray] | None:
     """w p_text + (1 - w) softmax(T d_tfidf), (w, T) by validation weighted F1 (leaf); test scored once."""
     text, tfidf = run_folder(OUT, dataset, "text_only", seed), run_folder(OUT, dataset, "tfidf_baseline", 0)
     if not ((text / "metrics.json").is_file() and (tfidf / "metrics.json").is_file()):
         return None
-    p, d = text_probabilities(text), tfidf_scores(tfidf)
-    grid = [(w, t) for w in np.linspace(0, 1, 21) for t in (1, 2, 5, 10, 20, 50)]
-
-    def fused(split, w, t):
-        return w * p[split] + (1 - w) * softmax(t * d[split])
-
-    val = {g: metrics_of(fused("val", *g), y["val"], labels.level_ids)["f1_weighted"] for g in grid}
-    w, t = max(val, key=val.get)
-    probs = fused("test", w, t)
+    w, t, _, probs = fit_late_fusion(text_probabilities(text), tfidf_scores(tfidf), y, labels.level_ids)
     scores = {f"test/{k}": v for k, v in metrics_of(probs, y["test"], labels.level_ids).items()
               if k in ("acc", "acc_top5", "f1_weighted", "f1_macro", "f1_weighted_mean_levels")
               or k.endswith("/f1_weighted")}
@@ -164,10 +170,11 @@ def collect(datasets: list[str], seeds: list[int]) -> list[dict]:
                     pred = np.load(pred_file)["pred"]
                 else:
                     continue
-                val = {"val/f1_weighted": metrics(folder)["val"].get("val/f1_weighted")}  # for the factor table
-                rec = record(STUDY, ds, variant, seed, folder, {**slices(pred, y["test"], rare, ambiguous), **val})
-                if rec is not None:
-                    recs.append(rec)
+                if (m := metrics(folder)) is None:  # predictions of a run that did not finish
+                    continue
+                extra = {**slices(pred, y["test"], rare, ambiguous),
+                         "val/f1_weighted": m["val"].get("val/f1_weighted")}  # for the factor table
+                recs.append(record(STUDY, ds, variant, seed, folder, extra))
             derived = {"late_fusion": (late_fusion(ds, seed, labels, y), "text_only seed k + tfidf_baseline"),
                        **{name: (remixed(ds, seed, keep, labels, y), f"hybrid seed k, members {keep} remixed")
                           for name, keep in REMIXES.items()}}
