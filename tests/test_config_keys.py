@@ -43,6 +43,13 @@ def test_an_undeclared_key_is_named(config, overrides, key):
         check_keys(composed(config, overrides), CONF, config)
 
 
+def test_free_form_mappings_take_any_key_but_their_siblings_are_checked():
+    """walker_kwargs goes to pyrdf2vec's walker, which checks its own arguments; a key beside it is still ours."""
+    check_keys(composed("train", ["+experiment=hybrid", "+graph.settings.walker_kwargs.n_jobs=2"]), CONF, "train")
+    with pytest.raises(KeyError, match="graph.settings.walker_kwarg:"):
+        check_keys(composed("train", ["+experiment=hybrid", "+graph.settings.walker_kwarg.n_jobs=2"]), CONF, "train")
+
+
 def test_a_misspelt_key_in_an_experiment_file_is_caught():
     """What struct mode cannot see: a key an experiment file sets (here as if text_brand.yaml said brand_in_txt)."""
     cfg = composed("train", ["+experiment=text_brand"])

@@ -53,8 +53,7 @@ def check_keys(cfg: DictConfig, conf_dir: str | Path, config_name: str) -> None:
     """Raise KeyError naming every key of `cfg` that neither `<config_name>.yaml` nor a group file declares."""
     known = declared_keys(str(conf_dir), config_name)
     data = OmegaConf.to_container(cfg, resolve=False)
-    unknown = [p for p in _paths({k: v for k, v in data.items() if k not in NOT_CHECKED})
-               if p not in known and p.rsplit(".", 1)[0] not in FREE_FORM]
+    unknown = [p for p in _paths({k: v for k, v in data.items() if k not in NOT_CHECKED}) if p not in known]
     unknown = [p for p in unknown if not any(p.startswith(f"{u}.") for u in unknown)]  # a new node, not its leaves
     if unknown:
         raise KeyError(f"unknown config key(s) {', '.join(unknown)}: no file under {conf_dir} declares them "
