@@ -56,6 +56,9 @@ VARIANTS = {
     "text_only_lr3e-4": ["+experiment=text_only", "backbone.lr=3e-4"],
     "text_only_2_epochs": ["+experiment=text_only", "trainer.max_epochs=2"],
     "text_only_mlp_head": ["+experiment=text_only", "head=mlp"],
+    # probes of a longer training (the text's validation F1 still rises in the last epoch on both catalogs)
+    "text_only_6_epochs": ["+experiment=text_only", "trainer.max_epochs=6"],
+    "text_only_batch16": ["+experiment=text_only", "batch_size=16"],
     "hybrid_lr8e-5": ["+experiment=hybrid", *EARLIER],
     # what did not work (earlier recipe): one MLP over [h ; g]; the lexical term added to the logits with a
     # learned scale, with CE of the head alone beside the fused CE (joint), or the fused CE alone (residual)
