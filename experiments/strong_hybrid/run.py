@@ -60,6 +60,7 @@ VARIANTS = {
     "text_only_6_epochs": ["+experiment=text_only", "trainer.max_epochs=6"],
     "text_only_batch16": ["+experiment=text_only", "batch_size=16"],
     "hybrid_lr8e-5": ["+experiment=hybrid", *EARLIER],
+    "hybrid_6_epochs": ["+experiment=hybrid", "trainer.max_epochs=6"],
     # what did not work (earlier recipe): one MLP over [h ; g]; the lexical term added to the logits with a
     # learned scale, with CE of the head alone beside the fused CE (joint), or the fused CE alone (residual)
     "text_graph_concat": ["+experiment=text_graph", *EARLIER],
