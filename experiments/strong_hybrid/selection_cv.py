@@ -9,12 +9,11 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from evidence import member_logits, run_labels
 from run import OUT
 from sklearn.metrics import f1_score
 
-from prodcat.models.mixture import SHARPNESS, _mix_log_probs, simplex_grid
+from prodcat.models.mixture import SHARPNESS, mix, simplex_grid
 from prodcat.studies import run_folder
 
 HALVINGS = 10
@@ -25,9 +24,9 @@ def candidates(members: list[np.ndarray], y: np.ndarray) -> list[tuple[np.ndarra
     out = []
     for s in SHARPNESS:
         z = [torch.from_numpy(m) for m in members]
-        log_probs = torch.stack([F.log_softmax(t.float(), -1) for t in [*z[:-1], s * z[-1]]])
+        sharpened = [*z[:-1], s * z[-1]]  # the lexical member last, as in Mixture
         for w in simplex_grid(len(members)):
-            mixed = _mix_log_probs(log_probs, torch.tensor(w))
+            mixed = mix(sharpened, torch.tensor(w))
             out.append((mixed.argmax(-1).numpy(), -mixed[torch.arange(len(y)), torch.from_numpy(y)].numpy()))
     return out
 
