@@ -44,7 +44,16 @@ def variants() -> dict[str, dict]:
     return {BASELINE: {"engine": "fast"}, "fast": fast,
             "fast_w10e3": {"engine": "fast", "max_walks": 10, "epochs": 3},
             "fast_w8e4": {"engine": "fast", "max_walks": 8, "epochs": 4},
-            "fast_w4e3": {"engine": "fast", "max_walks": 4, "epochs": 3}}
+            "fast_w4e3": {"engine": "fast", "max_walks": 4, "epochs": 3},
+            # which of the two cuts costs the downstream gate: walks or epochs
+            "fast_w5e10": {"engine": "fast", "max_walks": 5, "epochs": 10},
+            "fast_w20e5": {"engine": "fast", "max_walks": 20, "epochs": 5},
+            # cheaper Word2Vec updates instead of fewer: CBOW (one update per window, not one per pair) and
+            # 2 negative samples instead of 5
+            "fast_neg2": {**fast, "negative": 2},
+            "fast_cbow": {**fast, "sg": 0},
+            "fast_cbow_neg2": {**fast, "sg": 0, "negative": 2},
+            "cbow_reference": {"engine": "fast", "sg": 0}}
 
 
 def throughput(a) -> list[dict]:
@@ -138,21 +147,22 @@ def downstream(a) -> list[dict]:
 
 def tables(records: list[dict]) -> str:
     recs = [r for r in records if r.get("issue") == 23]
-    lines = ["| graph | entities | variant | walks x epochs | workers | seconds | walks s | Word2Vec s | CPU s | "
-             "peak MB | sibling@5 (ceiling) | load | date |", "|---" * 13 + "|"]
+    lines = ["| graph | entities | variant | walks x epochs | Word2Vec | workers | seconds | walks s | Word2Vec s | "
+             "CPU s | peak MB | sibling@5 (ceiling) | load | date |", "|---" * 14 + "|"]
     for r in recs:
         if "experiment" in r or r.get("timed_out"):
             continue
         m, s = r["metrics"], r["settings"]
+        model = f"{'skip-gram' if s['sg'] else 'CBOW'}, neg {s['negative']}"
         star = "*" if r.get("extrapolated_epochs") else ""
         sib = f"{m['sibling_at_5']:.3f} ({r['intrinsic']['ceiling']:.3f})" if "sibling_at_5" in m else ""
         if r.get("untimed"):
             lines.append(f"| {r['dataset']} | {r['n_entities']:,} | {r['variant']} | {s['max_walks']} x "
-                         f"{s['epochs']} | {s['workers']} | untimed | | | | | {sib} | {r['load_avg'][0]:.2f} | "
+                         f"{s['epochs']} | {model} | {s['workers']} | untimed | | | | | {sib} | {r['load_avg'][0]:.2f} | "
                          f"{r['date']} |")
             continue
         lines.append(f"| {r['dataset']} | {r['n_entities']:,} | {r['variant']} | {s['max_walks']} x {s['epochs']} | "
-                     f"{s['workers']} | {m['seconds']:.1f}{star} | {m['walks_s']:.1f} | {m['word2vec_s']:.1f}{star} | "
+                     f"{model} | {s['workers']} | {m['seconds']:.1f}{star} | {m['walks_s']:.1f} | {m['word2vec_s']:.1f}{star} | "
                      f"{m['cpu_s']:.0f}{star} | {m['peak_mb']:,.0f} | {sib} | {r['load_avg'][0]:.2f} | {r['date']} |")
     down = [r for r in recs if "experiment" in r]
     if down:
