@@ -8,9 +8,10 @@ import pytest
 from hydra import compose, initialize
 from rdflib import SKOS
 
+from prodcat.data.catalog import Product
 from prodcat.graph import walks
-from prodcat.graph.intrinsic import sibling_at_k, skos_parents
-from prodcat.graph.kg import build_graph, category_uri, graph_entities
+from prodcat.graph.intrinsic import sells_in_at_k, sells_in_map, sibling_at_k, skos_parents
+from prodcat.graph.kg import brand_uri, build_graph, category_uri, graph_entities
 from prodcat.graph.rdf2vec import embed_entities, resolve_settings
 from prodcat.graph.synthetic_kg import PREDICATES, product_graph
 from prodcat.graph.taxonomy import Taxonomy
@@ -43,6 +44,26 @@ def test_sibling_at_k_exact_values():
     assert sibling_at_k(clustered(), PARENT, k=3)["ceiling"] == pytest.approx(2 / 3)  # only 2 siblings each
     with pytest.raises(ValueError, match="more than k"):
         sibling_at_k(clustered(), {"a1": "a"}, k=2)
+
+
+def test_sells_in_at_k_exact_values():
+    vec = clustered()
+    vec["brand_a"] = vec["a1"] + vec["a2"]  # nearest: a1, a2 (then a3)
+    vec["brand_b"] = vec["a3"].copy()  # sells in b1, b2 but sits in branch a
+    sells = {"brand_a": {"a1", "a2"}, "brand_b": {"b1", "b2"}, "no_vector": {"a1"}}
+    out = sells_in_at_k(vec, sells, list(PARENT) + ["r"], k=2)
+    assert out == {"sells_in_at_2": pytest.approx(0.5), "ceiling": 1.0, "chance": pytest.approx(2 / 9),
+                   "n_brands": 2, "n_categories": 9}
+    assert sells_in_at_k(vec, sells, list(PARENT) + ["r"], k=3)["sells_in_at_3"] == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="no brand"):
+        sells_in_at_k(vec, {"brand_a": {"elsewhere"}}, list(PARENT), k=2)
+
+
+def test_sells_in_map_reads_brands_only():
+    t = Taxonomy.from_paths([["A", "B"], ["A", "C"]], "t")
+    products = [Product("x", ("A", "B"), "Acme"), Product("y", ("A", "C"), "Acme")]
+    g = build_graph(t, products)
+    assert sells_in_map(g) == {str(brand_uri("Acme")): {str(category_uri(t.find(p))) for p in (["A", "B"], ["A", "C"])}}
 
 
 def test_skos_parents_reads_the_tree():

@@ -72,7 +72,8 @@ def throughput(a) -> list[dict]:
             res = measure(spec, a.timeout)
             rec = record(name, spec, res, " ".join(["python", *sys.argv]))
             if a.untimed:  # run beside other jobs for its vectors only: its seconds claim nothing
-                rec.update(untimed=True, metrics={k: v for k, v in rec["metrics"].items() if k == "sibling_at_5"})
+                rec.update(untimed=True, metrics={k: v for k, v in rec["metrics"].items()
+                                                  if k in ("sibling_at_5", "sells_in_at_5")})
             out.append(rec)
             print(json.dumps(out[-1]["metrics"]), out[-1].get("timings"), flush=True)
             a.save(out[-1])  # at once: a later measurement that fails loses no earlier one
@@ -105,6 +106,8 @@ def record(name: str, spec: dict, res: dict, command: str) -> dict:
                    "walks_per_cpu_s": round(t["n_walks"] / t["walks_cpu_s"], 1)}
         if "intrinsic" in res:
             metrics["sibling_at_5"] = round(res["intrinsic"]["sibling_at_5"], 4)
+            if "brand_sells_in_at_5" in res["intrinsic"]:
+                metrics["sells_in_at_5"] = round(res["intrinsic"]["brand_sells_in_at_5"], 4)
             rec["intrinsic"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in res["intrinsic"].items()}
         rec.update(metrics=metrics, seconds=metrics["seconds"], n_entities=res["n_entities"],
                    n_walks=t["n_walks"], n_triples=res["n_triples"],
@@ -148,7 +151,7 @@ def downstream(a) -> list[dict]:
 def tables(records: list[dict]) -> str:
     recs = [r for r in records if r.get("issue") == 23]
     lines = ["| graph | entities | variant | walks x epochs | Word2Vec | workers | seconds | walks s | Word2Vec s | "
-             "CPU s | peak MB | sibling@5 (ceiling) | load | date |", "|---" * 14 + "|"]
+             "CPU s | peak MB | sibling@5 (ceiling) | sells-in@5 (ceiling) | load | date |", "|---" * 15 + "|"]
     for r in recs:
         if "experiment" in r or r.get("timed_out"):
             continue
@@ -156,14 +159,15 @@ def tables(records: list[dict]) -> str:
         model = f"{'skip-gram' if s['sg'] else 'CBOW'}, neg {s['negative']}"
         star = "*" if r.get("extrapolated_epochs") else ""
         sib = f"{m['sibling_at_5']:.3f} ({r['intrinsic']['ceiling']:.3f})" if "sibling_at_5" in m else ""
+        sells = f"{m['sells_in_at_5']:.3f} ({r['intrinsic']['brand_ceiling']:.3f})" if "sells_in_at_5" in m else ""
         if r.get("untimed"):
-            lines.append(f"| {r['dataset']} | {r['n_entities']:,} | {r['variant']} | {s['max_walks']} x "
-                         f"{s['epochs']} | {model} | {s['workers']} | untimed | | | | | {sib} | {r['load_avg'][0]:.2f} | "
-                         f"{r['date']} |")
-            continue
-        lines.append(f"| {r['dataset']} | {r['n_entities']:,} | {r['variant']} | {s['max_walks']} x {s['epochs']} | "
-                     f"{model} | {s['workers']} | {m['seconds']:.1f}{star} | {m['walks_s']:.1f} | {m['word2vec_s']:.1f}{star} | "
-                     f"{m['cpu_s']:.0f}{star} | {m['peak_mb']:,.0f} | {sib} | {r['load_avg'][0]:.2f} | {r['date']} |")
+            timed = ["untimed", "", "", "", ""]
+        else:
+            timed = [f"{m['seconds']:.1f}{star}", f"{m['walks_s']:.1f}", f"{m['word2vec_s']:.1f}{star}",
+                     f"{m['cpu_s']:.0f}{star}", f"{m['peak_mb']:,.0f}"]
+        cells = [r["dataset"], f"{r['n_entities']:,}", r["variant"], f"{s['max_walks']} x {s['epochs']}", model,
+                 str(s["workers"]), *timed, sib, sells, f"{r['load_avg'][0]:.2f}", r["date"]]
+        lines.append("| " + " | ".join(cells) + " |")
     down = [r for r in recs if "experiment" in r]
     if down:
         lines += ["", "| data | variant | seed | " + " | ".join(s.removeprefix("test/") for s in run.SCORES)

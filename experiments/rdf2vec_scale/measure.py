@@ -110,18 +110,31 @@ def _cpu_s() -> float:
 
 
 def intrinsic(name: str, graph, vectors: dict) -> dict:
-    """prodcat.graph.intrinsic.sibling_at_k on the category tree of `graph` (SyntheticKG or rdflib)."""
-    from rdflib import SKOS
+    """prodcat.graph.intrinsic's sibling@5 on the category tree of `graph` (SyntheticKG or rdflib), and, where
+    the graph has brands, sells-in@5 (keys prefixed `brand_`)."""
+    from rdflib import RDF, SKOS
 
-    from prodcat.graph.intrinsic import sibling_at_k, skos_parents
+    from prodcat.graph.intrinsic import sells_in_at_k, sells_in_map, sibling_at_k, skos_parents
+    from prodcat.graph.kg import SELLS_IN
     from prodcat.graph.synthetic_kg import PREDICATES
 
     if name in SCALING:
-        broader = graph.triples[graph.triples[:, 1] == PREDICATES.index(str(SKOS.broader))]  # (child, p, parent)
-        parent = dict(zip(graph.names[broader[:, 0]].tolist(), graph.names[broader[:, 2]].tolist(), strict=True))
+        def edges(predicate) -> list[tuple[str, str]]:
+            t = graph.triples[graph.triples[:, 1] == PREDICATES.index(str(predicate))]  # (subject, p, object)
+            return list(zip(graph.names[t[:, 0]].tolist(), graph.names[t[:, 2]].tolist(), strict=True))
+
+        parent = dict(edges(SKOS.broader))
+        sells_in: dict[str, set[str]] = {}
+        for brand, leaf in edges(SELLS_IN):
+            sells_in.setdefault(brand, set()).add(leaf)
+        categories = graph.names[: graph.n_categories].tolist()
     else:
-        parent = skos_parents(graph)
-    return sibling_at_k(vectors, parent, k=5)
+        parent, sells_in = skos_parents(graph), sells_in_map(graph)
+        categories = [str(c) for c in graph.subjects(RDF.type, SKOS.Concept)]
+    out = sibling_at_k(vectors, parent, k=5)
+    if sells_in:
+        out.update({f"brand_{k}": v for k, v in sells_in_at_k(vectors, sells_in, categories, k=5).items()})
+    return out
 
 
 def tree_pss_mb(root: int) -> float:
