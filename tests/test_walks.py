@@ -178,6 +178,50 @@ def test_corpus_round_trip(tmp_path):
     assert back == [[x for x in row if x >= 0] for row in w[:50].tolist()]
 
 
+@pytest.mark.parametrize("sg", [1, 0])
+def test_build_vocab_is_gensims_bit_for_bit(tmp_path, sg):
+    """The array-op vocabulary gives the model gensim's own `build_vocab_from_freq` gives: same words in the
+    same order, counts, downsampling and negative-sampling tables, and the same vectors after training (1
+    worker). A gensim release that changes its vocabulary code fails here, not silently."""
+    from gensim.models import Word2Vec
+
+    g = product_graph(3000, seed=1)
+    wg = g.walk_graph()
+    w = random_walks(wg, np.unique(g.triples[:, 0]), 4, 5, seed=0)
+    n_tokens = wg.n_nodes + len(wg.predicates)
+    counts = np.bincount(w[w >= 0], minlength=n_tokens)
+    present = np.flatnonzero(counts)
+    words = walks.token_words(present, n_tokens)
+    corpus = str(tmp_path / "walks.txt")
+    total = walks.write_corpus(w, corpus, n_tokens)
+    models = []
+    for fast in (True, False):
+        m = Word2Vec(vector_size=16, window=5, epochs=2, sg=sg, negative=5, min_count=1, workers=1, seed=3,
+                     hashfxn=walks.stable_hash)
+        if fast:
+            walks.build_vocab(m, words, counts[present])
+        else:
+            m.build_vocab_from_freq(dict(zip(words, counts[present].tolist(), strict=True)))
+        models.append(m)
+    ours, theirs = models
+    assert ours.wv.index_to_key == theirs.wv.index_to_key
+    assert set(ours.wv.expandos) == set(theirs.wv.expandos)
+    for attr, values in theirs.wv.expandos.items():
+        assert ours.wv.expandos[attr].dtype == values.dtype and np.array_equal(ours.wv.expandos[attr], values), attr
+    assert np.array_equal(ours.cum_table, theirs.cum_table) and ours.cum_table.dtype == theirs.cum_table.dtype
+    assert np.array_equal(ours.wv.vectors, theirs.wv.vectors)  # the initial weights
+    for m in models:
+        m.train(corpus_file=corpus, total_words=total, epochs=m.epochs)
+    assert np.array_equal(ours.wv.vectors, theirs.wv.vectors) and np.array_equal(ours.syn1neg, theirs.syn1neg)
+
+
+def test_build_vocab_refuses_what_it_does_not_mirror():
+    from gensim.models import Word2Vec
+
+    with pytest.raises(ValueError, match="min_count=1"):
+        walks.build_vocab(Word2Vec(min_count=2), ["a", "b"], np.array([3, 1]))
+
+
 # ---- the engine in embed_entities -------------------------------------------------------------
 
 TREE = [(f"T{a}", f"T{a}C{b}", f"T{a}C{b}L{c}") for a in range(6) for b in range(4) for c in range(5)]
