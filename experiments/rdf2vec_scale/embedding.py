@@ -121,11 +121,14 @@ def record(name: str, spec: dict, res: dict, command: str) -> dict:
     return rec
 
 
+UNIT = "_unit"  # downstream only: the variant's vectors scaled to length 1 (graph.unit_vectors=true)
+
+
 def overrides(name: str) -> list[str]:
     """train.py overrides that select a variant's vectors."""
-    if name == "fast":
-        return ["graph=rdf2vec_fast"]
-    return [f"graph.settings.{k}={v}" for k, v in variants()[name].items()]
+    base = name.removesuffix(UNIT)
+    out = ["graph=rdf2vec_fast"] if base == "fast" else [f"graph.settings.{k}={v}" for k, v in variants()[base].items()]
+    return out + (["graph.unit_vectors=true"] if name.endswith(UNIT) else [])
 
 
 def downstream(a) -> list[dict]:
@@ -220,7 +223,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("mode", choices=["throughput", "downstream", "plot"])
     p.add_argument("--graphs", nargs="+", default=["synthetic_1m"], choices=[*GRAPHS[:2], *SCALING])
-    p.add_argument("--variants", nargs="+", default=[BASELINE, "fast"], choices=list(variants()))
+    p.add_argument("--variants", nargs="+", default=[BASELINE, "fast"],
+                   choices=[*variants(), *(v + UNIT for v in variants())], help=f"*{UNIT}: downstream only")
     p.add_argument("--entities", default="all", choices=["all", "categories+brands"], help="synthetic graphs")
     p.add_argument("--workers", type=int, default=2, help="Word2Vec threads")
     p.add_argument("--measure-epochs", type=int, default=0, help="train this many epochs, scale train time up")
@@ -242,6 +246,8 @@ def main() -> None:
 
     a.save = save
     if a.mode == "throughput":
+        if any(v.endswith(UNIT) for v in a.variants):
+            p.error(f"*{UNIT} variants change g(x), not the embedding: downstream only")
         throughput(a)
     elif a.mode == "downstream":
         downstream(a)

@@ -55,6 +55,8 @@ def build_linker(catalog: Catalog, taxonomy: Taxonomy, graph_cfg: dict, cache_di
                         relations=graph_cfg.get("relations", list(RELATIONS)))
     write_turtle(graph, Path(out_dir) / "knowledge_graph.ttl")  # for people: open it in any RDF tool
     vectors = embed_entities(graph, graph_entities(graph), graph_cfg["settings"], cache_dir, seed=seed)
+    if graph_cfg.get("unit_vectors", False):
+        vectors = {k: v / max(float(np.linalg.norm(v)), 1e-12) for k, v in vectors.items()}
     return GraphLinker.from_graph(taxonomy, graph, vectors)
 
 
