@@ -277,3 +277,21 @@ def test_a_missing_pyrdf2vec_says_how_to_install_it(monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)  # `import pyrdf2vec...` now fails as if not installed
     with pytest.raises(ModuleNotFoundError, match=r"pip install --no-deps pyrdf2vec==0.2.3.*engine=fast"):
         pyrdf2vec_engine.import_pyrdf2vec()
+
+
+@pytest.mark.parametrize("unit", [False, True])
+def test_build_linker_unit_vectors(embedded, tmp_path, unit):
+    """graph.unit_vectors scales each entity vector to length 1 (the same directions); off, the embedding's own
+    norms reach g(x)."""
+    from prodcat.data.catalog import Catalog
+    from prodcat.prepare import build_linker
+
+    t, g, ents, settings, root, vecs = embedded
+    train = [Product(f"item {i}", p, f"Brand {p[1]}") for i, p in enumerate(TREE)]
+    cfg = {"settings": {**settings, "engine": "pyrdf2vec"}, "unit_vectors": unit}
+    linker = build_linker(Catalog("tree", train, [], []), t, cfg, root, tmp_path, seed=0)
+    norms = np.linalg.norm(np.concatenate([linker.cat_vecs, linker.brand_vecs]), axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-5) == unit  # raw Word2Vec norms are not 1
+    i = linker.cat_ids.index(t.leaves[0])
+    raw = vecs[str(category_uri(t.leaves[0]))]
+    assert np.allclose(linker.cat_vecs[i], raw / np.linalg.norm(raw) if unit else raw, atol=1e-5)
