@@ -61,6 +61,26 @@ def test_featurizer_round_trip_and_sparse_inputs_give_the_same_scores():
     torch.testing.assert_close(from_rows, torch.from_numpy(expected), atol=1e-5, rtol=1e-5)
 
 
+def test_rows_are_scikit_learns_transform_bit_for_bit():
+    """The serving path (`rows`, no scikit-learn call) gives transform's csr exactly: same ids, same float32
+    values, for repeated n-grams, case, punctuation, unicode, texts with no known n-gram and empty texts;
+    on a fitted featurizer and on one rebuilt from its state, as a checkpoint or ONNX file loads it."""
+    words = ["Lego", "lego", "LEGO-City", "60150", "pizza", "van", "Ü-Ei", "café", "x", "3.5mm", "éé"]
+    rng = np.random.default_rng(0)
+    texts = [" ".join(rng.choice(words, rng.integers(1, 12))) for _ in range(300)]
+    featurizer = LexicalFeaturizer().fit(texts[:200])
+    rebuilt = LexicalFeaturizer.from_state_dict(json.loads(json.dumps(featurizer.state_dict())))
+    queries = [*texts, "", "   ", "qqqq kkkk", "🙂", "lego lego lego lego"]
+    for f in (featurizer, rebuilt):
+        X = f.transform(queries)
+        X.sort_indices()
+        indptr, indices, data = f.rows(queries)
+        np.testing.assert_array_equal(indptr, X.indptr)
+        np.testing.assert_array_equal(indices, X.indices)
+        assert data.dtype == np.float32 and np.array_equal(data, X.data)
+    assert np.diff(indptr)[-4:-1].tolist() == [0, 0, 0]  # "   ", "qqqq kkkk" and the emoji: no known n-gram
+
+
 def test_feature_cap_keeps_the_weight_matrix_within_max_weights():
     texts, y = _texts(200, 4), np.arange(200) % 4
     featurizer, model, _ = fit_lexical(texts, y, 4, {**CFG, "max_weights": 4 * 300}, seed=0)

@@ -24,7 +24,9 @@ that minimises the cross-entropy of softmax(T d) on the out-of-fold training sco
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -47,6 +49,7 @@ class LexicalFeaturizer:
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), min_df: int = 1):
         self.config = {"word_ngrams": list(word_ngrams), "char_ngrams": list(char_ngrams), "min_df": int(min_df)}
         self.blocks: dict[str, TfidfVectorizer] = {}
+        self._analyzers: dict = {}  # kind -> the block's text -> n-grams function, built on first use
 
     def _vectorizer(self, kind: str, vocabulary: dict | None = None, max_features: int | None = None):
         ngrams = tuple(self.config[f"{kind}_ngrams"])
@@ -57,6 +60,7 @@ class LexicalFeaturizer:
     def fit(self, texts: list[str], max_features: int | None = None) -> LexicalFeaturizer:
         """`max_features`: keep at most this many n-grams in all, the most frequent of each block, shared
         between the blocks in proportion to their full vocabularies."""
+        self._analyzers = {}
         self.blocks = {kind: self._vectorizer(kind).fit(texts) for kind in ANALYZERS}
         if max_features is not None and self.n_features > max_features:
             share = max_features / self.n_features
@@ -72,17 +76,52 @@ class LexicalFeaturizer:
         """(N, F) float32 csr: the word block, then the char block."""
         return sp.hstack([v.transform(texts) for v in self.blocks.values()], format="csr", dtype=np.float32)
 
+    def rows(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`transform(texts)` as csr arrays (indptr, indices, data), the same numbers, without scikit-learn's
+        per-call input checks: those are ~2 ms of a one-title call, 20 times the work itself (experiments/
+        serving/stages.json), and the server makes that call per request. The arithmetic is scikit-learn's
+        (1.4+), step for step: float32 counts, log(tf) + 1, times idf, each block's row divided by its l2 norm
+        summed in float64 (`tests/test_lexical.py` compares both on real titles)."""
+        if not self._analyzers:
+            self._analyzers = {kind: v.build_analyzer() for kind, v in self.blocks.items()}
+        per_row: list[list] = [[] for _ in texts]  # each row's (ids, values) of every block, blocks in order
+        offset = 0
+        for kind, v in self.blocks.items():
+            analyze, vocab = self._analyzers[kind], v.vocabulary_
+            counts = [Counter(j for j in map(vocab.get, analyze(t)) if j is not None) for t in texts]
+            ids = [sorted(c) for c in counts]
+            n = np.array([len(i) for i in ids])  # (B,)
+            idx = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(n.sum()))
+            tf = (c[j] for c, i in zip(counts, ids, strict=True) for j in i)
+            data = np.fromiter(tf, dtype=np.float32, count=len(idx))
+            np.log(data, out=data)
+            data += 1.0
+            data *= v.idf_[idx]
+            row = np.repeat(np.arange(len(texts)), n)  # (nnz,) the row of each value
+            # squares in float32, summed in float64, as scikit-learn's inplace_csr_row_normalize_l2
+            norm = np.sqrt(np.bincount(row, weights=(data * data).astype(np.float64), minlength=len(texts)))  # (B,)
+            data = (data / norm[row]).astype(np.float32)
+            for r, (lo, hi) in enumerate(zip(np.cumsum(n) - n, np.cumsum(n), strict=True)):
+                per_row[r].append((idx[lo:hi] + offset, data[lo:hi]))
+            offset += len(vocab)
+        n_row = [sum(len(i) for i, _ in blocks) for blocks in per_row]
+        indptr = np.concatenate([[0], np.cumsum(n_row)]).astype(np.int64)
+        parts = [p for blocks in per_row for p in blocks]
+        indices = np.concatenate([i for i, _ in parts]) if parts else np.zeros(0, np.int64)
+        data = np.concatenate([d for _, d in parts]) if parts else np.zeros(0, np.float32)
+        return indptr, indices, data
+
     def sparse_inputs(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The network's lexical inputs: `lexical_ids` (B, K) int64 feature ids and `lexical_values` (B, K)
         float32 TF-IDF values, K = the most nonzeros of a row (at least 1); padding is id 0 with value 0."""
-        X = self.transform(texts)
-        nnz = np.diff(X.indptr)
+        indptr, indices, data = self.rows(texts)
+        nnz = np.diff(indptr)
         k = max(1, int(nnz.max(initial=0)))
-        ids = np.zeros((X.shape[0], k), dtype=np.int64)
-        values = np.zeros((X.shape[0], k), dtype=np.float32)
-        for r in range(X.shape[0]):
-            lo, hi = X.indptr[r], X.indptr[r + 1]
-            ids[r, : hi - lo], values[r, : hi - lo] = X.indices[lo:hi], X.data[lo:hi]
+        ids = np.zeros((len(texts), k), dtype=np.int64)
+        values = np.zeros((len(texts), k), dtype=np.float32)
+        for r in range(len(texts)):
+            lo, hi = indptr[r], indptr[r + 1]
+            ids[r, : hi - lo], values[r, : hi - lo] = indices[lo:hi], data[lo:hi]
         return ids, values
 
     def state_dict(self) -> dict:
