@@ -288,7 +288,7 @@ def test_build_linker_unit_vectors(embedded, tmp_path, unit):
 
     t, g, ents, settings, root, vecs = embedded
     train = [Product(f"item {i}", p, f"Brand {p[1]}") for i, p in enumerate(TREE)]
-    cfg = {"settings": {**settings, "engine": "pyrdf2vec"}, "unit_vectors": unit}
+    cfg = {"settings": settings, "unit_vectors": unit}  # the fixture's settings: its cached embedding
     linker = build_linker(Catalog("tree", train, [], []), t, cfg, root, tmp_path, seed=0)
     norms = np.linalg.norm(np.concatenate([linker.cat_vecs, linker.brand_vecs]), axis=1)
     assert np.allclose(norms, 1.0, atol=1e-5) == unit  # raw Word2Vec norms are not 1
