@@ -74,11 +74,14 @@ def test_rows_are_scikit_learns_transform_bit_for_bit():
     for f in (featurizer, rebuilt):
         X = f.transform(queries)
         X.sort_indices()
-        indptr, indices, data = f.rows(queries)
-        np.testing.assert_array_equal(indptr, X.indptr)
-        np.testing.assert_array_equal(indices, X.indices)
-        assert data.dtype == np.float32 and np.array_equal(data, X.data)
-    assert np.diff(indptr)[-4:-1].tolist() == [0, 0, 0]  # "   ", "qqqq kkkk" and the emoji: no known n-gram
+        rows = f.rows(queries)
+        assert len(rows) == X.shape[0]
+        for r, (ids, values) in enumerate(rows):
+            lo, hi = X.indptr[r], X.indptr[r + 1]
+            np.testing.assert_array_equal(ids, X.indices[lo:hi])
+            assert values.dtype == np.float32 and np.array_equal(values, X.data[lo:hi]), queries[r]
+    assert [len(ids) for ids, _ in rows[-4:-1]] == [0, 0, 0]  # "   ", "qqqq kkkk" and the emoji: no known n-gram
+    assert len(rows[-1][0]) > 0 and len(rows[0][0]) > 0
 
 
 def test_feature_cap_keeps_the_weight_matrix_within_max_weights():

@@ -6,7 +6,6 @@ row once; nothing is fit here.
 
     PYTHONPATH=src .venv/bin/python experiments/strong_hybrid/headroom.py > experiments/strong_hybrid/headroom.txt
 """
-import numpy as np
 import torch
 from evidence import best_checkpoint, member_logits, run_labels
 from run import OUT
@@ -16,34 +15,34 @@ from prodcat.studies import run_folder
 RUNS = [("mwpd", "hybrid_6_epochs"), ("amazon_toys", "hybrid"), ("amazon_toys", "hybrid_6_epochs")]
 
 
-def mixture_pred(folder, members: list[np.ndarray]) -> np.ndarray:
-    """(N,) the checkpoint's own mixture's leaf predictions (its weights and sharpness, as saved)."""
-    from prodcat.serve.backends import load_module
-
-    module = load_module(best_checkpoint(folder))
-    with torch.inference_mode():
-        return module.mixture([torch.from_numpy(m) for m in members]).argmax(-1).numpy()
-
-
-def main() -> None:
-    header = ("catalog", "variant", "seed", "split", "acc text", "acc graph", "acc lexical",
-              "graph right, text and lexical wrong", "of those, the hybrid right", "hybrid acc")
-    print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+def hybrid_runs():
+    """(catalog, variant, seed, folder) of every RUNS run whose folder is on this disk."""
     for ds, variant in RUNS:
         for seed in (0, 1, 2):
             folder = run_folder(OUT, ds, variant, seed)
-            if not (folder / "test_predictions.npz").is_file():
-                continue
-            _, _, y = run_labels(folder)
-            logits = member_logits(folder)
-            for split in ("val", "test"):
-                text, graph, lexical = (m.argmax(1) == y[split] for m in logits[split])
-                hybrid = mixture_pred(folder, logits[split]) == y[split]
-                only_graph = graph & ~text & ~lexical
-                cells = [f"{100 * a.mean():.2f}" for a in (text, graph, lexical)]
-                cells += [f"{100 * only_graph.mean():.2f} ({only_graph.sum()} rows)",
-                          f"{hybrid[only_graph].sum()} of {only_graph.sum()}", f"{100 * hybrid.mean():.2f}"]
-                print(f"| {ds} | {variant} | {seed} | {split} | " + " | ".join(cells) + " |", flush=True)
+            if (folder / "test_predictions.npz").is_file():
+                yield ds, variant, seed, folder
+
+
+def main() -> None:
+    from prodcat.serve.backends import load_module
+
+    header = ("catalog", "variant", "seed", "split", "acc text", "acc graph", "acc lexical",
+              "graph right, text and lexical wrong", "of those, the hybrid right", "hybrid acc")
+    print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for ds, variant, seed, folder in hybrid_runs():
+        _, _, y = run_labels(folder)
+        logits = member_logits(folder)
+        mixture = load_module(best_checkpoint(folder)).mixture  # the checkpoint's own weights and sharpness
+        for split in ("val", "test"):
+            text, graph, lexical = (m.argmax(1) == y[split] for m in logits[split])
+            with torch.inference_mode():
+                hybrid = mixture([torch.from_numpy(m) for m in logits[split]]).argmax(-1).numpy() == y[split]
+            only_graph = graph & ~text & ~lexical
+            cells = [f"{100 * a.mean():.2f}" for a in (text, graph, lexical)]
+            cells += [f"{100 * only_graph.mean():.2f} ({only_graph.sum()} rows)",
+                      f"{hybrid[only_graph].sum()} of {only_graph.sum()}", f"{100 * hybrid.mean():.2f}"]
+            print(f"| {ds} | {variant} | {seed} | {split} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

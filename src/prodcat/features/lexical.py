@@ -76,21 +76,21 @@ class LexicalFeaturizer:
         """(N, F) float32 csr: the word block, then the char block."""
         return sp.hstack([v.transform(texts) for v in self.blocks.values()], format="csr", dtype=np.float32)
 
-    def rows(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`transform(texts)` as csr arrays (indptr, indices, data), the same numbers, without scikit-learn's
-        per-call input checks: those are ~2 ms of a one-title call, 20 times the work itself (experiments/
-        serving/stages.json), and the server makes that call per request. The arithmetic is scikit-learn's
-        (1.4+), step for step: float32 counts, log(tf) + 1, times idf, each block's row divided by its l2 norm
-        summed in float64 (`tests/test_lexical.py` compares both on real titles)."""
+    def rows(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each text's row of `transform(texts)`: (feature ids, float32 values), the same numbers, without
+        scikit-learn's per-call input checks, which took most of a one-title call (2.7 ms against 0.6 ms,
+        experiments/serving/stages.json); the server makes that call per request. The arithmetic is
+        scikit-learn's (1.4+), step for step: float32 counts, log(tf) + 1, times idf, each block's row divided by
+        its l2 norm summed in float64 (`tests/test_lexical.py` compares both, bit for bit)."""
         if not self._analyzers:
             self._analyzers = {kind: v.build_analyzer() for kind, v in self.blocks.items()}
-        per_row: list[list] = [[] for _ in texts]  # each row's (ids, values) of every block, blocks in order
+        blocks = []  # per block: each row's (ids, values)
         offset = 0
         for kind, v in self.blocks.items():
             analyze, vocab = self._analyzers[kind], v.vocabulary_
             counts = [Counter(j for j in map(vocab.get, analyze(t)) if j is not None) for t in texts]
             ids = [sorted(c) for c in counts]
-            n = np.array([len(i) for i in ids])  # (B,)
+            n = np.array([len(i) for i in ids], dtype=np.int64)  # (B,)
             idx = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(n.sum()))
             tf = (c[j] for c, i in zip(counts, ids, strict=True) for j in i)
             data = np.fromiter(tf, dtype=np.float32, count=len(idx))
@@ -99,29 +99,23 @@ class LexicalFeaturizer:
             data *= v.idf_[idx]
             row = np.repeat(np.arange(len(texts)), n)  # (nnz,) the row of each value
             # squares in float32, summed in float64, as scikit-learn's inplace_csr_row_normalize_l2
-            norm = np.sqrt(np.bincount(row, weights=(data * data).astype(np.float64), minlength=len(texts)))  # (B,)
+            norm = np.sqrt(np.bincount(row, weights=(data * data).astype(np.float64), minlength=len(texts)))
             data = (data / norm[row]).astype(np.float32)
-            for r, (lo, hi) in enumerate(zip(np.cumsum(n) - n, np.cumsum(n), strict=True)):
-                per_row[r].append((idx[lo:hi] + offset, data[lo:hi]))
+            ends = np.cumsum(n)
+            blocks.append([(idx[e - k : e] + offset, data[e - k : e]) for k, e in zip(n, ends, strict=True)])
             offset += len(vocab)
-        n_row = [sum(len(i) for i, _ in blocks) for blocks in per_row]
-        indptr = np.concatenate([[0], np.cumsum(n_row)]).astype(np.int64)
-        parts = [p for blocks in per_row for p in blocks]
-        indices = np.concatenate([i for i, _ in parts]) if parts else np.zeros(0, np.int64)
-        data = np.concatenate([d for _, d in parts]) if parts else np.zeros(0, np.float32)
-        return indptr, indices, data
+        return [(np.concatenate([i for i, _ in parts]), np.concatenate([d for _, d in parts]))
+                for parts in zip(*blocks, strict=True)]
 
     def sparse_inputs(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The network's lexical inputs: `lexical_ids` (B, K) int64 feature ids and `lexical_values` (B, K)
         float32 TF-IDF values, K = the most nonzeros of a row (at least 1); padding is id 0 with value 0."""
-        indptr, indices, data = self.rows(texts)
-        nnz = np.diff(indptr)
-        k = max(1, int(nnz.max(initial=0)))
+        rows = self.rows(texts)
+        k = max([1, *(len(i) for i, _ in rows)])
         ids = np.zeros((len(texts), k), dtype=np.int64)
         values = np.zeros((len(texts), k), dtype=np.float32)
-        for r in range(len(texts)):
-            lo, hi = indptr[r], indptr[r + 1]
-            ids[r, : hi - lo], values[r, : hi - lo] = indices[lo:hi], data[lo:hi]
+        for r, (i, d) in enumerate(rows):
+            ids[r, : len(i)], values[r, : len(i)] = i, d
         return ids, values
 
     def state_dict(self) -> dict:
