@@ -16,6 +16,7 @@ from prodcat.serve.backends import load_module
 from prodcat.serve.commands import export as export_command
 from prodcat.serve.export import ExportCheckFailed, export_checked
 from prodcat.serve.onnx_export import Exportable
+from prodcat.serve.predictor import length_groups
 from prodcat.train import train
 
 from .conftest import FAST, ROOT, compose
@@ -146,6 +147,43 @@ def test_predictions_equal_the_modules_on_the_same_rows(run, predictor):
     got = predictor.probabilities(_val_inputs(run))
     np.testing.assert_allclose(got, expected, atol=1e-5)
     assert (got.argmax(1) == expected.argmax(1)).all()
+
+
+def test_length_groups_hold_every_row_once_within_the_token_budget():
+    lengths = np.random.default_rng(0).integers(3, 40, size=200)
+    groups = length_groups(lengths, 96)
+    assert sorted(np.concatenate(groups).tolist()) == list(range(200))
+    for g, nxt in zip(groups, groups[1:] + [None], strict=True):
+        assert len(g) * lengths[g].max() <= 96 or len(g) == 1
+        if nxt is not None:  # shortest first, and a group is closed only when the next text would overflow it
+            assert lengths[g].max() <= lengths[nxt].min()
+            assert (len(g) + 1) * lengths[nxt[0]] > 96
+    assert [g.tolist() for g in length_groups(np.array([50, 3]), 8)] == [[1], [0]]  # over the budget: alone
+
+
+class _Recorder:
+    """The real backend, with the (B, T) shape and the attention mask of every call kept."""
+
+    def __init__(self, backend):
+        self.backend, self.calls = backend, []
+
+    def __call__(self, inputs):
+        self.calls.append(inputs["attention_mask"])
+        return self.backend(inputs)
+
+
+def test_length_groups_drop_the_padding_and_change_no_answer(run, predictor):
+    inputs = [*_val_inputs(run, 30), {"text": " ".join(TITLES * 3)}, TITLES[1]]
+    whole, grouped = (Predictor(_Recorder(predictor.backend), predictor.assets, batch_size=64, max_batch_tokens=m)
+                      for m in (None, 64))
+    expected, got = whole.probabilities(inputs), grouped.probabilities(inputs)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert (got.argmax(1) == expected.argmax(1)).all()
+    (padded,), calls = whole.backend.calls, grouped.backend.calls
+    assert len(calls) > 1 and sum(len(m) for m in calls) == len(inputs)
+    for mask in calls:  # no column of padding alone, and within the budget (a longer text goes alone)
+        assert mask.any(axis=0).all() and (mask.size <= 64 or len(mask) == 1)
+    assert sum(m.size for m in calls) < padded.size / 2
 
 
 def test_onnx_fp32_and_int8_pass_their_checks(exported):

@@ -68,7 +68,8 @@ def create_app(predictor, metadata: dict, *, max_batch_size: int = 64, max_wait_
     body_model = request_model(max_title_chars, max_batch_size, predictor.top_k)
     version = metadata.get("model_version", "unknown")
     serving = {"batching": batching, "max_batch_size": max_batch_size, "max_wait_ms": max_wait_ms,
-               "max_title_chars": max_title_chars, "max_body_bytes": max_body_bytes}
+               "max_batch_tokens": predictor.max_batch_tokens, "max_title_chars": max_title_chars,
+               "max_body_bytes": max_body_bytes}
 
     @asynccontextmanager
     async def lifespan(_app):

@@ -39,7 +39,8 @@ def predict(cfg: DictConfig) -> dict:
 
     t0 = time.perf_counter()
     predictor = Predictor.load(cfg.model, cfg.runtime, threads=cfg.threads, top_k=cfg.top_k,
-                               batch_size=cfg.batch_size, abstain_unknown_share=cfg.abstain_unknown_share)
+                               batch_size=cfg.batch_size, abstain_unknown_share=cfg.abstain_unknown_share,
+                               max_batch_tokens=cfg.max_batch_tokens)
     load_s = time.perf_counter() - t0
     log.info("model loaded in %.2f s (%s)", load_s, cfg.model)
     t0 = time.perf_counter()
