@@ -68,9 +68,11 @@ def get_json(url: str) -> dict:
         return json.loads(r.read())
 
 
-def start_server(model: str, batching: bool, threads: int, max_batch: int, max_wait_ms: float, port: int):
+def start_server(model: str, batching: bool, threads: int, max_batch: int, max_wait_ms: float,
+                 max_batch_tokens: int | None, port: int):
     args = [sys.executable, str(ROOT / "serve.py"), f"model={model}", f"port={port}", f"threads={threads}",
-            f"batching={str(batching).lower()}", f"max_batch_size={max_batch}", f"max_wait_ms={max_wait_ms}"]
+            f"batching={str(batching).lower()}", f"max_batch_size={max_batch}", f"max_wait_ms={max_wait_ms}",
+            f"max_batch_tokens={'null' if max_batch_tokens is None else max_batch_tokens}"]
     t0 = time.monotonic()
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     while True:
@@ -183,7 +185,8 @@ async def run_point(ports: list[int], bodies: list[bytes], rate: float, seconds:
 def measure(args, variant: str, batching: bool, replicas: int) -> list[dict]:
     bodies = offers(2000)
     ports = [free_port() for _ in range(replicas)]
-    servers = [start_server(args.model, batching, args.threads, args.max_batch, args.max_wait_ms, p) for p in ports]
+    servers = [start_server(args.model, batching, args.threads, args.max_batch, args.max_wait_ms,
+                            args.max_batch_tokens, p) for p in ports]
     ready_s = [s[1] for s in servers]
     print(f"{variant}: ready in {', '.join(f'{r:.2f}' for r in ready_s)} s", flush=True)
     records = []
@@ -217,7 +220,8 @@ def measure(args, variant: str, batching: bool, replicas: int) -> list[dict]:
                 "mean_batch": round(items / passes, 2) if passes else None,
                 "replicas": replicas, "ready_s": [round(r, 2) for r in ready_s],
                 "server": {"model": args.model, "batching": batching, "threads": args.threads,
-                           "max_batch_size": args.max_batch, "max_wait_ms": args.max_wait_ms},
+                           "max_batch_size": args.max_batch, "max_wait_ms": args.max_wait_ms,
+                           "max_batch_tokens": args.max_batch_tokens},
                 "client": {"connections": args.connections, "timeout_s": TIMEOUT_S},
                 "command": " ".join(["python", *sys.argv]),
                 "machine": machine(), "date": dt.date.today().isoformat(),
@@ -250,18 +254,20 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads per server")
     ap.add_argument("--max-batch", type=int, default=64)
     ap.add_argument("--max-wait-ms", type=float, default=2.0)
+    ap.add_argument("--max-batch-tokens", type=lambda v: None if v == "none" else int(v), default=128,
+                    help="the server's max_batch_tokens (length groups per forward pass); none: one padded call")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--plot", action="store_true", help="only draw plot.png from results.json")
     args = ap.parse_args()
+    from plot import plot, series  # experiments/serving/plot.py
+
     if not args.plot:
         batching = args.variant != "http_batch1"
         replicas = 2 if args.variant == "http_batched_2replicas" else 1
         new = measure(args, args.variant, batching, replicas)
         old = json.loads(RESULTS.read_text()) if RESULTS.is_file() else []
-        keep = [r for r in old if (r["variant"], r["server"]["threads"]) != (args.variant, args.threads)]
+        keep = [r for r in old if series(r) != series(new[0])] if new else old
         RESULTS.write_text(json.dumps(keep + new, indent=1) + "\n")
-    from plot import plot  # experiments/serving/plot.py
-
     plot(RESULTS, HERE / "plot.png")
 
 

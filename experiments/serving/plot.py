@@ -6,6 +6,11 @@ import json
 from pathlib import Path
 
 
+def series(record: dict) -> tuple:
+    """What one curve of the plot holds: variant, threads, max_batch_tokens (records before it existed: None)."""
+    return record["variant"], record["server"]["threads"], record["server"].get("max_batch_tokens")
+
+
 def plot(results: Path, out: Path) -> None:
     import matplotlib
 
@@ -14,11 +19,12 @@ def plot(results: Path, out: Path) -> None:
 
     records = json.loads(results.read_text())
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    series = sorted({(r["variant"], r["server"]["threads"]) for r in records})
-    for i, (variant, threads) in enumerate(series):
-        pts = sorted((r for r in records if (r["variant"], r["server"]["threads"]) == (variant, threads)
-                      and r["metrics"]["p99_ms"] is not None), key=lambda r: r["offered_qps"])
-        label = f"{variant}, {threads} thread{'s' if threads > 1 else ''}"
+    curves = sorted({series(r) for r in records}, key=str)
+    for i, curve in enumerate(curves):
+        pts = sorted((r for r in records if series(r) == curve and r["metrics"]["p99_ms"] is not None),
+                     key=lambda r: r["offered_qps"])
+        variant, threads, tokens = curve
+        label = f"{variant}, {threads} thread{'s' if threads > 1 else ''}" + (f", {tokens} tokens" if tokens else "")
         qps = [r["metrics"]["qps"] for r in pts]
         color = f"C{i}"  # one colour per series: p99 solid, p50 dashed
         ax.plot(qps, [r["metrics"]["p99_ms"] for r in pts], "o-", color=color, label=f"{label} p99")
