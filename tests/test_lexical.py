@@ -2,6 +2,8 @@
 view through training, checkpoint, predictor and ONNX; `lexical=none` switches it off."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +72,8 @@ def test_rows_are_scikit_learns_transform_bit_for_bit():
     texts = [" ".join(rng.choice(words, rng.integers(1, 12))) for _ in range(300)]
     featurizer = LexicalFeaturizer().fit(texts[:200])
     rebuilt = LexicalFeaturizer.from_state_dict(json.loads(json.dumps(featurizer.state_dict())))
-    queries = [*texts, "", "   ", "qqqq kkkk", "🙂", "lego lego lego lego"]
+    queries = [*texts, "a b c lego\tcity\n\n60150  x", " Ü-Ei\u00a0café ", "", "   ", "qqqq kkkk", "🙂",
+               "lego lego lego lego"]
     for f in (featurizer, rebuilt):
         X = f.transform(queries)
         X.sort_indices()
@@ -82,6 +85,20 @@ def test_rows_are_scikit_learns_transform_bit_for_bit():
             assert values.dtype == np.float32 and np.array_equal(values, X.data[lo:hi]), queries[r]
     assert [len(ids) for ids, _ in rows[-4:-1]] == [0, 0, 0]  # "   ", "qqqq kkkk" and the emoji: no known n-gram
     assert len(rows[-1][0]) > 0 and len(rows[0][0]) > 0
+
+
+def test_serving_rows_do_not_import_scikit_learn(tmp_path):
+    """A server builds the featurizer from its state and calls `rows`: importing scikit-learn for that took
+    ~2.3 s of a ~10 s start (experiments/serving/cold_start.json)."""
+    featurizer = LexicalFeaturizer().fit(_texts(50, 3))
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(featurizer.state_dict()))
+    code = ("import json, sys; from prodcat.features.lexical import LexicalFeaturizer; "
+            f"f = LexicalFeaturizer.from_state_dict(json.load(open({str(state)!r}))); "
+            "assert len(f.rows(['w1 w2'])[0][0]) > 0; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('sklearn', 'scipy', 'joblib')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_feature_cap_keeps_the_weight_matrix_within_max_weights():

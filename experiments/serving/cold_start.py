@@ -61,7 +61,9 @@ def main() -> None:
                                         text=True).stdout.strip()}
         print(json.dumps(rec["metrics"]), ready, runs, flush=True)
         records.append(rec)
-    (HERE / "cold_start.json").write_text(json.dumps(records, indent=1) + "\n")
+    out = HERE / "cold_start.json"
+    kept = [r for r in json.loads(out.read_text()) if r["model"] not in args.model] if out.is_file() else []
+    out.write_text(json.dumps(kept + records, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -24,23 +24,47 @@ that minimises the cross-entropy of softmax(T d) on the out-of-fold training sco
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from joblib import Parallel, delayed
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+# scikit-learn, scipy and joblib are imported where a fit or `transform` needs them, not here: serving only
+# calls `rows`, and importing scikit-learn's text module took ~2.3 s of a ~10 s server start.
 
 log = logging.getLogger(__name__)
 
 ANALYZERS = {"word": "word", "char": "char_wb"}
 ABSENT_SCORE = -1.0  # a class missing from a fold's training rows: "not this class" for a linear SVM
+WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern: 2+ word characters
+
+
+def word_ngrams(text: str, n_min: int, n_max: int) -> list[str]:
+    """scikit-learn's `analyzer="word"` n-grams (lowercase, default token pattern, no stop words)."""
+    tokens = WORD_TOKEN.findall(text.lower())
+    return [" ".join(tokens[i : i + n]) for n in range(n_min, n_max + 1) for i in range(len(tokens) - n + 1)]
+
+
+def char_wb_ngrams(text: str, n_min: int, n_max: int) -> list[str]:
+    """scikit-learn's `analyzer="char_wb"` n-grams (lowercase): each word padded with a space on both sides; a
+    padded word no longer than n gives itself once, and no longer n-grams."""
+    out = []
+    for word in text.lower().split():
+        word = f" {word} "
+        for n in range(n_min, n_max + 1):
+            out.extend(word[i : i + n] for i in range(max(1, len(word) - n + 1)))
+            if len(word) <= n:
+                break
+    return out
+
+
+NGRAMS = {"word": word_ngrams, "char": char_wb_ngrams}
 
 
 class LexicalFeaturizer:
@@ -48,10 +72,13 @@ class LexicalFeaturizer:
 
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), min_df: int = 1):
         self.config = {"word_ngrams": list(word_ngrams), "char_ngrams": list(char_ngrams), "min_df": int(min_df)}
-        self.blocks: dict[str, TfidfVectorizer] = {}
-        self._analyzers: dict = {}  # kind -> the block's text -> n-grams function, built on first use
+        self.vocabularies: dict[str, dict[str, int]] = {}  # per block (word, char): n-gram -> column in the block
+        self.idf: dict[str, np.ndarray] = {}  # per block: (V,) float32
+        self._vectorizers: dict = {}  # per block: scikit-learn's fitted TfidfVectorizer, for `transform`
 
     def _vectorizer(self, kind: str, vocabulary: dict | None = None, max_features: int | None = None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         ngrams = tuple(self.config[f"{kind}_ngrams"])
         return TfidfVectorizer(analyzer=ANALYZERS[kind], ngram_range=ngrams, min_df=self.config["min_df"],
                                sublinear_tf=True, lowercase=True, dtype=np.float32, vocabulary=vocabulary,
@@ -60,35 +87,43 @@ class LexicalFeaturizer:
     def fit(self, texts: list[str], max_features: int | None = None) -> LexicalFeaturizer:
         """`max_features`: keep at most this many n-grams in all, the most frequent of each block, shared
         between the blocks in proportion to their full vocabularies."""
-        self._analyzers = {}
-        self.blocks = {kind: self._vectorizer(kind).fit(texts) for kind in ANALYZERS}
-        if max_features is not None and self.n_features > max_features:
-            share = max_features / self.n_features
-            self.blocks = {kind: self._vectorizer(kind, max_features=max(1, int(len(v.vocabulary_) * share))).fit(texts)
-                           for kind, v in self.blocks.items()}
+        blocks = {kind: self._vectorizer(kind).fit(texts) for kind in ANALYZERS}
+        total = sum(len(v.vocabulary_) for v in blocks.values())
+        if max_features is not None and total > max_features:
+            share = max_features / total
+            blocks = {kind: self._vectorizer(kind, max_features=max(1, int(len(v.vocabulary_) * share))).fit(texts)
+                      for kind, v in blocks.items()}
+        self._vectorizers = blocks
+        self.vocabularies = {kind: v.vocabulary_ for kind, v in blocks.items()}
+        self.idf = {kind: v.idf_ for kind, v in blocks.items()}
         return self
 
     @property
     def n_features(self) -> int:
-        return sum(len(v.vocabulary_) for v in self.blocks.values())
+        return sum(len(v) for v in self.vocabularies.values())
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        """(N, F) float32 csr: the word block, then the char block."""
-        return sp.hstack([v.transform(texts) for v in self.blocks.values()], format="csr", dtype=np.float32)
+        """(N, F) float32 csr: the word block, then the char block (scikit-learn's transform)."""
+        import scipy.sparse as sp
+
+        if not self._vectorizers:  # rebuilt from a state: scikit-learn's vectorizers with its vocabularies and idf
+            for kind in ANALYZERS:
+                self._vectorizers[kind] = self._vectorizer(kind, vocabulary=self.vocabularies[kind])
+                self._vectorizers[kind].idf_ = self.idf[kind]  # also marks the vectorizer fitted
+        return sp.hstack([v.transform(texts) for v in self._vectorizers.values()], format="csr", dtype=np.float32)
 
     def rows(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each text's row of `transform(texts)`: (feature ids, float32 values), the same numbers, without
-        scikit-learn's per-call input checks, which took most of a one-title call (2.7 ms against 0.6 ms,
-        experiments/serving/stages.json); the server makes that call per request. The arithmetic is
-        scikit-learn's (1.4+), step for step: float32 counts, log(tf) + 1, times idf, each block's row divided by
-        its l2 norm summed in float64 (`tests/test_lexical.py` compares both, bit for bit)."""
-        if not self._analyzers:
-            self._analyzers = {kind: v.build_analyzer() for kind, v in self.blocks.items()}
+        scikit-learn: its per-call input checks took most of a one-title call (2.7 ms against 0.6 ms,
+        experiments/serving/stages.json), and importing it ~2.3 s of a server's start. The n-grams are
+        `word_ngrams` / `char_wb_ngrams`, the arithmetic scikit-learn's (1.4+), step for step: float32 counts,
+        log(tf) + 1, times idf, each block's row divided by its l2 norm summed in float64
+        (`tests/test_lexical.py` compares both, bit for bit)."""
         blocks = []  # per block: each row's (ids, values)
         offset = 0
-        for kind, v in self.blocks.items():
-            analyze, vocab = self._analyzers[kind], v.vocabulary_
-            counts = [Counter(j for j in map(vocab.get, analyze(t)) if j is not None) for t in texts]
+        for kind, vocab in self.vocabularies.items():
+            ngrams, (n_min, n_max) = NGRAMS[kind], self.config[f"{kind}_ngrams"]
+            counts = [Counter(j for j in map(vocab.get, ngrams(t, n_min, n_max)) if j is not None) for t in texts]
             ids = [sorted(c) for c in counts]
             n = np.array([len(i) for i in ids], dtype=np.int64)  # (B,)
             idx = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(n.sum()))
@@ -96,7 +131,7 @@ class LexicalFeaturizer:
             data = np.fromiter(tf, dtype=np.float32, count=len(idx))
             np.log(data, out=data)
             data += 1.0
-            data *= v.idf_[idx]
+            data *= self.idf[kind][idx]
             row = np.repeat(np.arange(len(texts)), n)  # (nnz,) the row of each value
             # squares in float32, summed in float64, as scikit-learn's inplace_csr_row_normalize_l2
             norm = np.sqrt(np.bincount(row, weights=(data * data).astype(np.float64), minlength=len(texts)))
@@ -121,17 +156,15 @@ class LexicalFeaturizer:
     def state_dict(self) -> dict:
         """Plain data (config, vocabularies, idf lists): fits a checkpoint and an ONNX file's JSON metadata."""
         return {"config": self.config,
-                "vocabulary": {k: {t: int(i) for t, i in v.vocabulary_.items()} for k, v in self.blocks.items()},
-                "idf": {k: np.asarray(v.idf_, dtype=np.float32).tolist() for k, v in self.blocks.items()}}
+                "vocabulary": {k: {t: int(i) for t, i in v.items()} for k, v in self.vocabularies.items()},
+                "idf": {k: np.asarray(v, dtype=np.float32).tolist() for k, v in self.idf.items()}}
 
     @classmethod
     def from_state_dict(cls, state: dict) -> LexicalFeaturizer:
         c = state["config"]
         self = cls(c["word_ngrams"], c["char_ngrams"], c["min_df"])
-        for kind in ANALYZERS:
-            v = self._vectorizer(kind, vocabulary=state["vocabulary"][kind])
-            v.idf_ = np.asarray(state["idf"][kind], dtype=np.float32)  # also marks the vectorizer fitted
-            self.blocks[kind] = v
+        self.vocabularies = {kind: dict(state["vocabulary"][kind]) for kind in ANALYZERS}
+        self.idf = {kind: np.asarray(state["idf"][kind], dtype=np.float32) for kind in ANALYZERS}
         return self
 
 
@@ -148,6 +181,8 @@ class LexicalModel:
 def _fit_svm(X: sp.csr_matrix, y: np.ndarray, n_classes: int, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(F, C) weights and (C,) biases of a one-vs-rest LinearSVC; classes absent from `y` get a zero weight
     and the bias ABSENT_SCORE, so their score is "no" for every row."""
+    from sklearn.svm import LinearSVC
+
     svm = LinearSVC(C=C, random_state=seed).fit(X, y)
     coef, intercept = svm.coef_, svm.intercept_
     if len(svm.classes_) == 2:  # sklearn keeps one column for two classes: class 1's score
@@ -160,6 +195,9 @@ def _fit_svm(X: sp.csr_matrix, y: np.ndarray, n_classes: int, C: float, seed: in
 
 def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     """The T > 0 minimising the mean cross-entropy of softmax(T * scores) against y (a 1-D search in log T)."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_softmax
+
     def nll(log_t: float) -> float:
         return float(-log_softmax(np.exp(log_t) * scores, axis=1)[np.arange(len(y)), y].mean())
 
@@ -169,6 +207,9 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
 def fit_lexical(texts: list[str], y: np.ndarray, n_classes: int, cfg: dict,
                 seed: int) -> tuple[LexicalFeaturizer, LexicalModel, np.ndarray]:
     """Fit on the TRAINING rows only: (featurizer, model on all rows, (N, C) out-of-fold scores of the rows)."""
+    from joblib import Parallel, delayed
+    from sklearn.model_selection import StratifiedKFold
+
     y = np.asarray(y)
     featurizer = LexicalFeaturizer(cfg["word_ngrams"], cfg["char_ngrams"], cfg["min_df"])
     featurizer.fit(texts, max_features=max(1, int(cfg["max_weights"]) // n_classes))
