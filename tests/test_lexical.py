@@ -89,7 +89,7 @@ def test_rows_are_scikit_learns_transform_bit_for_bit():
 
 def test_serving_rows_do_not_import_scikit_learn(tmp_path):
     """A server builds the featurizer from its state and calls `rows`: importing scikit-learn for that took
-    ~2.3 s of a ~10 s start (experiments/serving/cold_start.json)."""
+    ~2.2 s of an 11 s start (experiments/serving/cold_start_ab.txt)."""
     featurizer = LexicalFeaturizer().fit(_texts(50, 3))
     state = tmp_path / "state.json"
     state.write_text(json.dumps(featurizer.state_dict()))

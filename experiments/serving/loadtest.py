@@ -68,8 +68,8 @@ def get_json(url: str) -> dict:
         return json.loads(r.read())
 
 
-def start_server(model: str, batching: bool, threads: int, max_batch: int, max_wait_ms: float,
-                 max_batch_tokens: int | None, port: int):
+def start_server(model: str, batching: bool, threads: int, max_batch: int, max_wait_ms: float, port: int,
+                 max_batch_tokens: int | None = 128):
     args = [sys.executable, str(ROOT / "serve.py"), f"model={model}", f"port={port}", f"threads={threads}",
             f"batching={str(batching).lower()}", f"max_batch_size={max_batch}", f"max_wait_ms={max_wait_ms}",
             f"max_batch_tokens={'null' if max_batch_tokens is None else max_batch_tokens}"]
@@ -185,8 +185,8 @@ async def run_point(ports: list[int], bodies: list[bytes], rate: float, seconds:
 def measure(args, variant: str, batching: bool, replicas: int) -> list[dict]:
     bodies = offers(2000)
     ports = [free_port() for _ in range(replicas)]
-    servers = [start_server(args.model, batching, args.threads, args.max_batch, args.max_wait_ms,
-                            args.max_batch_tokens, p) for p in ports]
+    servers = [start_server(args.model, batching, args.threads, args.max_batch, args.max_wait_ms, p,
+                            args.max_batch_tokens) for p in ports]
     ready_s = [s[1] for s in servers]
     print(f"{variant}: ready in {', '.join(f'{r:.2f}' for r in ready_s)} s", flush=True)
     records = []

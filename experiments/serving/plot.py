@@ -24,7 +24,8 @@ def plot(results: Path, out: Path) -> None:
         pts = sorted((r for r in records if series(r) == curve and r["metrics"]["p99_ms"] is not None),
                      key=lambda r: r["offered_qps"])
         variant, threads, tokens = curve
-        label = f"{variant}, {threads} thread{'s' if threads > 1 else ''}" + (f", {tokens} tokens" if tokens else "")
+        label = (f"{variant}, {threads} thread{'s' if threads > 1 else ''}, "
+                 + (f"{tokens} tokens" if tokens else "one padded call"))
         qps = [r["metrics"]["qps"] for r in pts]
         color = f"C{i}"  # one colour per series: p99 solid, p50 dashed
         ax.plot(qps, [r["metrics"]["p99_ms"] for r in pts], "o-", color=color, label=f"{label} p99")

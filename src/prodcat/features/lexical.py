@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import scipy.sparse as sp
 
 # scikit-learn, scipy and joblib are imported where a fit or `transform` needs them, not here: serving only
-# calls `rows`, and importing scikit-learn's text module took ~2.3 s of a ~10 s server start.
+# calls `rows`; importing scikit-learn cost ~2.2 s of an 11 s server start (experiments/serving/cold_start_ab.txt).
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class LexicalFeaturizer:
     def rows(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each text's row of `transform(texts)`: (feature ids, float32 values), the same numbers, without
         scikit-learn: its per-call input checks took most of a one-title call (2.7 ms against 0.6 ms,
-        experiments/serving/stages.json), and importing it ~2.3 s of a server's start. The n-grams are
+        experiments/serving/stages.json), and importing it ~2.2 s of a server's start. The n-grams are
         `word_ngrams` / `char_wb_ngrams`, the arithmetic scikit-learn's (1.4+), step for step: float32 counts,
         log(tf) + 1, times idf, each block's row divided by its l2 norm summed in float64
         (`tests/test_lexical.py` compares both, bit for bit)."""

@@ -37,7 +37,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 # Padded tokens per network call (rows x longest row). On 2 CPU cores (experiments/serving/padding.json) 96-192
-# were equally fast for MiniLM-L6 and 256 or more slower: small calls keep the activations in cache.
+# were equally fast for MiniLM-L6 and 256 or more slower per query (larger calls cost more per token there).
 MAX_BATCH_TOKENS = 128
 TOKEN_INPUTS = ("input_ids", "attention_mask")  # the (B, T) inputs; every other input is (B, ...) per row
 
