@@ -184,6 +184,8 @@ def test_length_groups_drop_the_padding_and_change_no_answer(run, predictor):
     for mask in calls:  # no column of padding alone, and within the budget (a longer text goes alone)
         assert mask.any(axis=0).all() and (mask.size <= 64 or len(mask) == 1)
     assert sum(m.size for m in calls) < padded.size / 2
+    with pytest.raises(ValueError, match="max_batch_tokens=0"):
+        Predictor(predictor.backend, predictor.assets, max_batch_tokens=0)
 
 
 def test_onnx_fp32_and_int8_pass_their_checks(exported):
