@@ -162,7 +162,7 @@ def test_length_groups_hold_every_row_once_within_the_token_budget():
 
 
 class _Recorder:
-    """The real backend, with the (B, T) shape and the attention mask of every call kept."""
+    """The real backend, with the attention mask of every call it answers kept."""
 
     def __init__(self, backend):
         self.backend, self.calls = backend, []

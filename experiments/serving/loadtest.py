@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from prodcat.serve.predictor import MAX_BATCH_TOKENS  # the server's default, so records say what ran
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 RESULTS = HERE / "results.json"
@@ -69,7 +71,7 @@ def get_json(url: str) -> dict:
 
 
 def start_server(model: str, batching: bool, threads: int, max_batch: int, max_wait_ms: float, port: int,
-                 max_batch_tokens: int | None = 128):
+                 max_batch_tokens: int | None = MAX_BATCH_TOKENS):
     args = [sys.executable, str(ROOT / "serve.py"), f"model={model}", f"port={port}", f"threads={threads}",
             f"batching={str(batching).lower()}", f"max_batch_size={max_batch}", f"max_wait_ms={max_wait_ms}",
             f"max_batch_tokens={'null' if max_batch_tokens is None else max_batch_tokens}"]
@@ -254,7 +256,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads per server")
     ap.add_argument("--max-batch", type=int, default=64)
     ap.add_argument("--max-wait-ms", type=float, default=2.0)
-    ap.add_argument("--max-batch-tokens", type=lambda v: None if v == "none" else int(v), default=128,
+    ap.add_argument("--max-batch-tokens", type=lambda v: None if v == "none" else int(v), default=MAX_BATCH_TOKENS,
                     help="the server's max_batch_tokens (length groups per forward pass); none: one padded call")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--plot", action="store_true", help="only draw plot.png from results.json")

@@ -9,7 +9,7 @@ max_length=<training max_length>` (as in `prodcat.prepare`), and `GraphLinker.fe
 Only the network runtime differs between the PyTorch and the ONNX predictor.
 
 The network reads a batch in groups of texts of similar length (`max_batch_tokens`, see `length_groups`):
-padding a whole batch to its longest title wastes ~45 % of the encoder's work on Amazon toys titles.
+padded to its longest title, ~45 % of a batch of 32 Amazon toys titles' tokens were padding (MWPD: 49 %).
 
 One output record per input, in input order:
     {"index": 0, "id": "sku-7", "text": "...", "truncated": false,
