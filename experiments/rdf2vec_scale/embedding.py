@@ -53,7 +53,11 @@ def variants() -> dict[str, dict]:
             "fast_neg2": {**fast, "negative": 2},
             "fast_cbow": {**fast, "sg": 0},
             "fast_cbow_neg2": {**fast, "sg": 0, "negative": 2},
-            "cbow_reference": {"engine": "fast", "sg": 0}}
+            "cbow_reference": {"engine": "fast", "sg": 0},
+            # sources (nodes nothing points to) inferred against a backbone trained alone
+            # (prodcat.graph.sources), at the reference's 20 x 10 and at 20 x 5
+            "inferred": {"engine": "fast", "sources": "inferred"},
+            "inferred_e5": {"engine": "fast", "sources": "inferred", "epochs": 5}}
 
 
 def throughput(a) -> list[dict]:
@@ -95,7 +99,9 @@ def record(name: str, spec: dict, res: dict, command: str) -> dict:
             scale = rec["settings"]["epochs"] / spec["measure_epochs"]
         extra = scale - 1  # epochs not run, in units of the epochs that were
         w2v = t["word2vec_s"] + t["train_s"] * extra
-        seconds = t["kg_load_s"] + t.get("hash_s", 0.0) + t["walks_s"] + w2v
+        # sources: inferred adds its own walks and the inference (prodcat.graph.sources), not scaled by epochs
+        inferred = t.get("source_walks_s", 0.0) + t.get("sources_s", 0.0)
+        seconds = t["kg_load_s"] + t.get("hash_s", 0.0) + t["walks_s"] + w2v + inferred
         words = t["corpus_tokens"] * rec["settings"]["epochs"]  # raw tokens over all epochs
         train_cpu = t["train_cpu_s"] * scale
         metrics = {"seconds": round(seconds, 2), "walks_s": round(t["walks_s"], 2), "word2vec_s": round(w2v, 2),
@@ -108,12 +114,16 @@ def record(name: str, spec: dict, res: dict, command: str) -> dict:
             metrics["sibling_at_5"] = round(res["intrinsic"]["sibling_at_5"], 4)
             if "brand_sells_in_at_5" in res["intrinsic"]:
                 metrics["sells_in_at_5"] = round(res["intrinsic"]["brand_sells_in_at_5"], 4)
+            if "product_sells_in_at_5" in res["intrinsic"]:
+                metrics["product_category_at_5"] = round(res["intrinsic"]["product_sells_in_at_5"], 4)
             rec["intrinsic"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in res["intrinsic"].items()}
         rec.update(metrics=metrics, seconds=metrics["seconds"], n_entities=res["n_entities"],
                    n_walks=t["n_walks"], n_triples=res["n_triples"],
                    timings={k: round(v, 3) if isinstance(v, float) else v for k, v in t.items()},
                    maxrss_mb=round(res["maxrss_mb"], 1), tree_pss_peak_mb=round(res["tree_pss_peak_mb"], 1),
                    wall_s=round(res["wall_s"], 1), measured_cpu_s=round(res["cpu_s"], 1))
+        if inferred:
+            metrics["sources_s"] = round(inferred, 2)
         if scale != 1:
             rec["extrapolated_epochs"] = {"measured": spec["measure_epochs"], "of": rec["settings"]["epochs"]}
     rec.update(load_avg=res["load_avg"], command=command, commit=studies.git_commit(), machine=run.machine(),

@@ -112,11 +112,12 @@ def _cpu_s() -> float:
 def intrinsic(name: str, graph, vectors: dict) -> dict:
     """prodcat.graph.intrinsic's sibling@5 on the category tree of `graph` (SyntheticKG or rdflib), and, where
     the graph has brands, sells-in@5 (keys prefixed `brand_`)."""
+    import numpy as np
     from rdflib import RDF, SKOS
 
     from prodcat.graph.intrinsic import sells_in_at_k, sells_in_map, sibling_at_k, skos_parents
     from prodcat.graph.kg import SELLS_IN
-    from prodcat.graph.synthetic_kg import PREDICATES
+    from prodcat.graph.synthetic_kg import IN_CATEGORY, PREDICATES
 
     if name in SCALING:
         def edges(predicate) -> list[tuple[str, str]]:
@@ -128,12 +129,20 @@ def intrinsic(name: str, graph, vectors: dict) -> dict:
         for brand, leaf in edges(SELLS_IN):
             sells_in.setdefault(brand, set()).add(leaf)
         categories = graph.names[: graph.n_categories].tolist()
+        # products (issue 23, sources inferred): is a product's own category among its 5 nearest? 20,000 of
+        # them, seeded, keep the check to seconds at 10^6 products
+        in_cat = graph.triples[graph.triples[:, 1] == PREDICATES.index(str(IN_CATEGORY))]
+        pick = np.random.default_rng(0).choice(len(in_cat), min(20_000, len(in_cat)), replace=False)
+        product_category = {graph.names[p]: {graph.names[c]} for p, c in in_cat[pick][:, [0, 2]].tolist()}
     else:
-        parent, sells_in = skos_parents(graph), sells_in_map(graph)
+        parent, sells_in, product_category = skos_parents(graph), sells_in_map(graph), {}
         categories = [str(c) for c in graph.subjects(RDF.type, SKOS.Concept)]
     out = sibling_at_k(vectors, parent, k=5)
     if sells_in:
         out.update({f"brand_{k}": v for k, v in sells_in_at_k(vectors, sells_in, categories, k=5).items()})
+    if name in SCALING and any(p in vectors for p in product_category):  # products walked
+        out.update({f"product_{k}": v
+                    for k, v in sells_in_at_k(vectors, product_category, categories, k=5).items()})
     return out
 
 

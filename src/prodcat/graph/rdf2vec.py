@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1  # bump when the artifact layout or the walk post-processing changes
 
 ENGINES = ("pyrdf2vec", "fast")
+SOURCES = ("joint", "inferred")
 LARGE_FOR_PYRDF2VEC = 20_000  # entities: above this the reference engine takes minutes to hours
 
 DEFAULT_SETTINGS: dict = {
@@ -60,6 +61,9 @@ DEFAULT_SETTINGS: dict = {
     "sg": 1,
     "negative": 5,
     "workers": 1,  # Word2Vec threads; 1 = bit-reproducible vectors
+    # joint: one Word2Vec over every entity's walks; inferred (fast engine, skip-gram): Word2Vec over the
+    # entities something points to, the others (sources) inferred against them (prodcat.graph.sources)
+    "sources": "joint",
     "skip_predicates": sorted(
         str(p)
         for p in (RDF.type, SKOS.inScheme, SKOS.topConceptOf, SKOS.hasTopConcept, SKOS.prefLabel, RDFS.label)
@@ -94,6 +98,11 @@ def resolve_settings(settings: dict | None) -> dict:
                              "fast engine takes none (engine: pyrdf2vec to use them)")
         if not isinstance(out["max_walks"], int) or out["max_walks"] < 1:
             raise ValueError(f"the fast engine needs max_walks >= 1, got {out['max_walks']!r}")
+    if out["sources"] not in SOURCES:
+        raise ValueError(f"unknown sources {out['sources']!r}; choose one of {list(SOURCES)}")
+    if out["sources"] == "inferred" and (out["engine"] != "fast" or int(out["sg"]) != 1):
+        raise ValueError("sources: inferred needs engine: fast and sg: 1 (skip-gram); got engine "
+                         f"{out['engine']!r}, sg {out['sg']!r}")
     if int(out["workers"]) < 1:
         raise ValueError(f"workers must be >= 1, got {out['workers']!r}")
     out["skip_predicates"] = sorted(str(p) for p in out["skip_predicates"])

@@ -286,15 +286,23 @@ def word2vec(walks: np.ndarray, n_tokens: int, settings: dict, seed: int, worker
 
 
 def embed(
-    graph: WalkGraph, entity_ids: np.ndarray, settings: dict, seed: int, timings: dict | None = None
-) -> np.ndarray:
-    """(E, d) float32 vectors of the nodes `entity_ids` (unique): walks from each, Word2Vec on all.
-    `settings` as resolved by `rdf2vec.resolve_settings` (max_depth, max_walks, Word2Vec keys, workers).
-    No cache here: this is the path for int triples straight from a generator; `rdf2vec.embed_entities`
-    caches. `timings`, when given, receives walks_s, walks_cpu_s, n_walks, word2vec_s (and `word2vec`'s keys)."""
+    graph: WalkGraph, entity_ids: np.ndarray, settings: dict, seed: int, timings: dict | None = None,
+    return_model: bool = False,
+):
+    """(E, d) float32 vectors of the nodes `entity_ids` (unique): walks from each, Word2Vec on all
+    (`settings["sources"]` "joint", the default), or Word2Vec on the entities something points to and the
+    others inferred against them ("inferred", `prodcat.graph.sources`). `settings` as resolved by
+    `rdf2vec.resolve_settings` (max_depth, max_walks, Word2Vec keys, workers). No cache here: this is the path
+    for int triples straight from a generator; `rdf2vec.embed_entities` caches. `timings`, when given, receives
+    walks_s, walks_cpu_s, n_walks, word2vec_s (and `word2vec`'s keys). `return_model`: the trained gensim
+    model instead of the vectors (joint only)."""
     entity_ids = np.asarray(entity_ids, dtype=np.int64)
     if len(np.unique(entity_ids)) != len(entity_ids):
         raise ValueError("entity ids must be unique")
+    if settings.get("sources", "joint") == "inferred":
+        from prodcat.graph.sources import embed_inferred  # it imports this module
+
+        return embed_inferred(graph, entity_ids, settings, seed, timings)
     t0, cpu0 = time.perf_counter(), time.process_time()
     walks = random_walks(graph, entity_ids, settings["max_depth"], settings["max_walks"], seed)
     t1, walks_cpu = time.perf_counter(), time.process_time() - cpu0
@@ -307,5 +315,7 @@ def embed(
              settings["epochs"], settings.get("workers", 1), t2 - t1)
     if timings is not None:
         timings.update(walks_s=t1 - t0, walks_cpu_s=walks_cpu, n_walks=len(walks), word2vec_s=t2 - t1)
+    if return_model:
+        return model
     rows = [model.wv.key_to_index[w] for w in token_words(entity_ids, n_tokens)]  # every start is in a walk
     return model.wv.vectors[rows].astype(np.float32)
