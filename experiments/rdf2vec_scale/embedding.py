@@ -164,12 +164,14 @@ def downstream(a) -> list[dict]:
 def tables(records: list[dict]) -> str:
     recs = [r for r in records if r.get("issue") == 23]
     lines = ["| graph | entities | variant | walks x epochs | Word2Vec | workers | seconds | walks s | Word2Vec s | "
-             "CPU s | peak MB | sibling@5 (ceiling) | sells-in@5 (ceiling) | load | date |", "|---" * 15 + "|"]
+             "CPU s | peak MB | sibling@5 (ceiling) | sells-in@5 (ceiling) | products category@5 | load | date |",
+             "|---" * 16 + "|"]
     for r in recs:
         if "experiment" in r or r.get("timed_out"):
             continue
         m, s = r["metrics"], r["settings"]
-        model = f"{'skip-gram' if s['sg'] else 'CBOW'}, neg {s['negative']}"
+        model = f"{'skip-gram' if s['sg'] else 'CBOW'}, neg {s['negative']}" + (
+            ", sources inferred" if s.get("sources") == "inferred" else "")
         star = "*" if r.get("extrapolated_epochs") else ""
         sib = f"{m['sibling_at_5']:.3f} ({r['intrinsic']['ceiling']:.3f})" if "sibling_at_5" in m else ""
         sells = f"{m['sells_in_at_5']:.3f} ({r['intrinsic']['brand_ceiling']:.3f})" if "sells_in_at_5" in m else ""
@@ -178,8 +180,9 @@ def tables(records: list[dict]) -> str:
         else:
             timed = [f"{m['seconds']:.1f}{star}", f"{m['walks_s']:.1f}", f"{m['word2vec_s']:.1f}{star}",
                      f"{m['cpu_s']:.0f}{star}", f"{m['peak_mb']:,.0f}"]
+        products = f"{m['product_category_at_5']:.3f}" if "product_category_at_5" in m else ""
         cells = [r["dataset"], f"{r['n_entities']:,}", r["variant"], f"{s['max_walks']} x {s['epochs']}", model,
-                 str(s["workers"]), *timed, sib, sells, f"{r['load_avg'][0]:.2f}", r["date"]]
+                 str(s["workers"]), *timed, sib, sells, products, f"{r['load_avg'][0]:.2f}", r["date"]]
         lines.append("| " + " | ".join(cells) + " |")
     down = [r for r in recs if "experiment" in r]
     if down:
