@@ -214,6 +214,20 @@ def test_onnx_predictor_has_the_same_interface_and_agrees(run, predictor, export
         assert np.mean(top1) >= (1.0 if name == "model.onnx" else 0.95)
 
 
+def test_thread_spinning_off_changes_no_answer_and_is_onnx_only(run, exported):
+    """thread_spinning=false (conf/serve.yaml) is a session option of ONNX Runtime: the same probabilities, and a
+    clear error where the runtime has no such setting."""
+    inputs = _val_inputs(run, 40)
+    model = exported["dir"] / "model.onnx"
+    spinning = Predictor.load(model, runtime="onnx", threads=2).probabilities(inputs)
+    sleeping = Predictor.load(model, runtime="onnx", threads=2, thread_spinning=False)
+    assert sleeping.backend.session.get_session_options().get_session_config_entry(
+        "session.intra_op.allow_spinning") == "0"
+    np.testing.assert_allclose(sleeping.probabilities(inputs), spinning, atol=1e-6)
+    with pytest.raises(ValueError, match="thread_spinning=false is an ONNX Runtime setting"):
+        Predictor.load(run["ckpt"], runtime="torch", thread_spinning=False)
+
+
 def test_an_export_that_fails_its_check_is_not_written(run, tmp_path, monkeypatch):
     module = load_module(run["ckpt"])
     inputs = _val_inputs(run, 40)

@@ -71,10 +71,11 @@ def get_json(url: str) -> dict:
 
 
 def start_server(model: str, batching: bool, threads: int, max_batch: int, max_wait_ms: float, port: int,
-                 max_batch_tokens: int | None = MAX_BATCH_TOKENS):
+                 max_batch_tokens: int | None = MAX_BATCH_TOKENS, thread_spinning: bool = True):
     args = [sys.executable, str(ROOT / "serve.py"), f"model={model}", f"port={port}", f"threads={threads}",
             f"batching={str(batching).lower()}", f"max_batch_size={max_batch}", f"max_wait_ms={max_wait_ms}",
-            f"max_batch_tokens={'null' if max_batch_tokens is None else max_batch_tokens}"]
+            f"max_batch_tokens={'null' if max_batch_tokens is None else max_batch_tokens}",
+            f"thread_spinning={str(thread_spinning).lower()}"]
     t0 = time.monotonic()
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     while True:
@@ -188,7 +189,7 @@ def measure(args, variant: str, batching: bool, replicas: int) -> list[dict]:
     bodies = offers(2000)
     ports = [free_port() for _ in range(replicas)]
     servers = [start_server(args.model, batching, args.threads, args.max_batch, args.max_wait_ms, p,
-                            args.max_batch_tokens) for p in ports]
+                            args.max_batch_tokens, args.thread_spinning) for p in ports]
     ready_s = [s[1] for s in servers]
     print(f"{variant}: ready in {', '.join(f'{r:.2f}' for r in ready_s)} s", flush=True)
     records = []
@@ -223,7 +224,7 @@ def measure(args, variant: str, batching: bool, replicas: int) -> list[dict]:
                 "replicas": replicas, "ready_s": [round(r, 2) for r in ready_s],
                 "server": {"model": args.model, "batching": batching, "threads": args.threads,
                            "max_batch_size": args.max_batch, "max_wait_ms": args.max_wait_ms,
-                           "max_batch_tokens": args.max_batch_tokens},
+                           "max_batch_tokens": args.max_batch_tokens, "thread_spinning": args.thread_spinning},
                 "client": {"connections": args.connections, "timeout_s": TIMEOUT_S},
                 "command": " ".join(["python", *sys.argv]),
                 "machine": machine(), "date": dt.date.today().isoformat(),
@@ -258,6 +259,8 @@ def main() -> None:
     ap.add_argument("--max-wait-ms", type=float, default=2.0)
     ap.add_argument("--max-batch-tokens", type=lambda v: None if v == "none" else int(v), default=MAX_BATCH_TOKENS,
                     help="the server's max_batch_tokens (length groups per forward pass); none: one padded call")
+    ap.add_argument("--no-thread-spinning", dest="thread_spinning", action="store_false",
+                    help="the server's thread_spinning=false: idle ONNX Runtime threads sleep")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--plot", action="store_true", help="only draw plot.png from results.json")
     args = ap.parse_args()

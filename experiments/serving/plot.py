@@ -7,8 +7,10 @@ from pathlib import Path
 
 
 def series(record: dict) -> tuple:
-    """What one curve of the plot holds: variant, threads, max_batch_tokens (records before it existed: None)."""
-    return record["variant"], record["server"]["threads"], record["server"].get("max_batch_tokens")
+    """What one curve of the plot holds: variant, threads, max_batch_tokens (records before it existed: None),
+    thread_spinning (before it existed: ONNX Runtime's default, on)."""
+    server = record["server"]
+    return record["variant"], server["threads"], server.get("max_batch_tokens"), server.get("thread_spinning", True)
 
 
 def plot(results: Path, out: Path) -> None:
@@ -23,8 +25,8 @@ def plot(results: Path, out: Path) -> None:
     for i, curve in enumerate(curves):
         pts = sorted((r for r in records if series(r) == curve and r["metrics"]["p99_ms"] is not None),
                      key=lambda r: r["offered_qps"])
-        variant, threads, tokens = curve
-        label = (f"{variant}, {threads} thread{'s' if threads > 1 else ''}, "
+        variant, threads, tokens, spinning = curve
+        label = (f"{variant}, {threads} thread{'s' if threads > 1 else ''}{'' if spinning else ' (no spin)'}, "
                  + (f"{tokens} tokens" if tokens else "one padded call"))
         qps = [r["metrics"]["qps"] for r in pts]
         color = f"C{i}"  # one colour per series: p99 solid, p50 dashed

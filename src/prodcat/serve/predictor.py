@@ -91,15 +91,19 @@ class Predictor:
         return cls.from_module(load_module(path, device), device, **kwargs)
 
     @classmethod
-    def from_onnx(cls, path: str | Path, threads: int | None = None, **kwargs) -> Predictor:
-        backend = OnnxBackend(path, threads)
+    def from_onnx(cls, path: str | Path, threads: int | None = None, thread_spinning: bool = True,
+                  **kwargs) -> Predictor:
+        backend = OnnxBackend(path, threads, thread_spinning=thread_spinning)
         return cls(backend, backend.assets, **kwargs)
 
     @classmethod
-    def load(cls, path: str | Path, runtime: str = "torch", threads: int | None = None, **kwargs) -> Predictor:
+    def load(cls, path: str | Path, runtime: str = "torch", threads: int | None = None, thread_spinning: bool = True,
+             **kwargs) -> Predictor:
         """`runtime`: torch (a .ckpt checkpoint, or a folder written by `prodcat.hub.save_pretrained`) or onnx
-        (an .onnx file written by export.py)."""
+        (an .onnx file written by export.py). `thread_spinning=False` is an ONNX Runtime setting (`OnnxBackend`)."""
         suffix = Path(path).suffix
+        if not thread_spinning and runtime != "onnx":
+            raise ValueError(f"thread_spinning=false is an ONNX Runtime setting; runtime={runtime!r} has none")
         if runtime == "torch" and Path(path).is_dir():
             from prodcat.hub import from_pretrained
 
@@ -115,7 +119,7 @@ class Predictor:
         if runtime == "onnx":
             if suffix != ".onnx":
                 raise ValueError(f"runtime=onnx needs an .onnx file written by export.py, got {path}")
-            return cls.from_onnx(path, threads, **kwargs)
+            return cls.from_onnx(path, threads, thread_spinning, **kwargs)
         raise ValueError(f"runtime={runtime!r}: expected 'torch' or 'onnx'")
 
     # -- features --------------------------------------------------------------------------------

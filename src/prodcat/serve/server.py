@@ -41,7 +41,7 @@ def build(cfg: DictConfig):
     if not Path(cfg.model).exists():
         raise FileNotFoundError(f"model: no such file or folder {cfg.model}")
     predictor = Predictor.load(cfg.model, runtime_of(cfg.model, cfg.runtime), threads=cfg.threads,
-                               top_k=cfg.top_k, batch_size=cfg.max_batch_size,
+                               thread_spinning=cfg.thread_spinning, top_k=cfg.top_k, batch_size=cfg.max_batch_size,
                                abstain_unknown_share=cfg.abstain_unknown_share, max_batch_tokens=cfg.max_batch_tokens)
     predictor.predict(["warm up"])
     metadata = describe(cfg.model, predictor)
