@@ -12,15 +12,19 @@ Here the graph is split in two phases:
    1..window), against the backbone's output vectors (`syn1neg`), held fixed. With the backbone fixed, the
    sources do not interact, so all of them are trained at once, as arrays, with no Python loop per walk.
 
-What is kept from gensim's skip-gram: the reduced window (a centre at distance j reaches position 0 when its
-window, drawn uniformly from 1..window, is >= j), the downsampling of frequent tokens before the window is
-applied (gensim's `sample_int` keep probabilities), `negative` noise words per pair drawn from the backbone's
-unigram^0.75 table, the linear learning-rate decay from `alpha` to `min_alpha` and the initial vectors'
-scale. What differs: one update per walk (the sum of its pairs' gradients) instead of one per pair, and the
-noise words of one update are shared by every source of a block (drawn `negative` per pair, as many as the
-walk has pairs at most). Backbone vectors do not learn from the sources' walks: in the joint model they do,
-a little. Tokens that only occur in the sources' walks (e.g. `pc:hasBrand` when only products have it) have
-no backbone vector; they keep their place in the window and give no gradient.
+What is kept from gensim's skip-gram: the reduced window's odds (a centre at distance j is paired with the
+source with probability (window - j + 1) / window; gensim draws a window per centre, this draws one per walk
+and epoch: the same odds per pair, correlated within a walk), the downsampling of frequent tokens before the
+window is applied (gensim's `sample_int` keep probabilities), noise words from the backbone's unigram^0.75
+table, the linear learning-rate decay from `alpha` to `min_alpha` and the initial vectors' scale.
+What differs:
+- one update per walk (the sum of its pairs' gradients) instead of one per pair;
+- `negative * window` noise words per update, shared by every source of a block; each source weighs them by
+  its own pair count, so each pair gets `negative` noise words' weight, as in gensim;
+- backbone vectors do not learn from the sources' walks. In the joint model they do, and it shows: at the
+  100k synthetic graph brands' sells-in@5 is 0.496 joint against 0.370 here (experiments/rdf2vec_scale);
+- tokens that only occur in the sources' walks (e.g. `pc:hasBrand` when only products have it) have no
+  backbone vector; they keep their place in the window and give no gradient.
 """
 
 from __future__ import annotations
@@ -119,7 +123,7 @@ def _train_block(context: np.ndarray, token_rows: np.ndarray, keep_p: np.ndarray
         # per walk and epoch, as gensim draws them: which tokens survive downsampling, then the reduced window
         kept = ~padded & (rng.random(rows.shape) < keep_known)
         position = np.cumsum(kept, axis=2)  # 1-based position of each kept token after the dropped ones
-        reach = rng.integers(1, window + 1, size=(n, per_source, 1))  # reduced window of the centre
+        reach = rng.integers(1, window + 1, size=(n, per_source, 1))  # reduced window, one per walk
         pairs = torch.from_numpy(kept & known & (position <= reach)).float()  # (n, walks, window)
         n_pairs = pairs.sum(2)  # (n, walks)
         for k in range(per_source):
