@@ -302,6 +302,8 @@ def embed(
     if settings.get("sources", "joint") == "inferred":
         from prodcat.graph.sources import embed_inferred  # it imports this module
 
+        if return_model:
+            raise ValueError("return_model: sources inferred have no gensim model of their own (joint only)")
         return embed_inferred(graph, entity_ids, settings, seed, timings)
     t0, cpu0 = time.perf_counter(), time.process_time()
     walks = random_walks(graph, entity_ids, settings["max_depth"], settings["max_walks"], seed)

@@ -53,7 +53,8 @@ class OnnxBackend:
                  thread_spinning: bool = True):
         """`thread_spinning`: ONNX Runtime's default (True) keeps idle intra-op threads spin-waiting for the next
         operator; False lets them sleep: with 2 threads, ~20 % more CPU per query than 1 thread instead of
-        ~45 % (experiments/serving, spinning.txt)."""
+        ~45 % at batch 32 (experiments/serving/spinning.txt). In the load test it saved CPU but did not raise the
+        80-QPS knee on 2 cores (experiments/serving/README.md)."""
         import onnxruntime as ort
 
         options = ort.SessionOptions()
