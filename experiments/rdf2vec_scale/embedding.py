@@ -57,7 +57,10 @@ def variants() -> dict[str, dict]:
             # sources (nodes nothing points to) inferred against a backbone trained alone
             # (prodcat.graph.sources), at the reference's 20 x 10 and at 20 x 5
             "inferred": {"engine": "fast", "sources": "inferred"},
-            "inferred_e5": {"engine": "fast", "sources": "inferred", "epochs": 5}}
+            "inferred_e5": {"engine": "fast", "sources": "inferred", "epochs": 5},
+            # more training than the reference: does the graph head keep gaining?
+            "fast_e20": {"engine": "fast", "epochs": 20},
+            "fast_w40": {"engine": "fast", "max_walks": 40}}
 
 
 def throughput(a) -> list[dict]:
