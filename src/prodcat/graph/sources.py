@@ -3,7 +3,8 @@
 A forward random walk never enters a node that nothing points to (a *source*: in a marketplace graph the
 products, and the brands and sellers of a catalog graph), so a source appears in one place only: at the head
 of its own walks. Joint Word2Vec spends most of its updates on those walks (at the 1M-triple synthetic graph
-450k of 490k entities are products), with the whole 490k-word vocabulary as negatives, cache misses included.
+450k of 490k entities are products), with the whole 490k-word vocabulary as negatives: gensim's words per CPU
+second fall from ~0.5M at a 10k-token vocabulary to ~0.15M at 490k (experiments/rdf2vec_scale).
 
 Here the graph is split in two phases:
 1. *backbone*: gensim Word2Vec on the walks of every entity that is not a source (as `walks.word2vec`);
