@@ -8,11 +8,14 @@ alone is enough to serve: no checkpoint, no torch, no Lightning.
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from prodcat.data.labels import LabelSpace
+
+log = logging.getLogger(__name__)
 
 METADATA_KEY = "prodcat_assets"
 FORMAT = 1
@@ -84,10 +87,19 @@ class ServingAssets:
     def label_space(self) -> LabelSpace:
         return LabelSpace.from_dict({"leaves": self.leaves})
 
-    def tokenizer(self):
-        """The training tokenizer, rebuilt from its files (fully loaded in memory, so the folder can go)."""
+    def tokenizer(self, without_transformers: bool = False):
+        """The training tokenizer, rebuilt from its files (fully loaded in memory, so the folder can go).
+        `without_transformers` (the ONNX runtime): a `ServingTokenizer` on its tokenizer.json, the same ids without
+        importing transformers and torch; transformers' when the files have no tokenizer.json."""
         if not self.uses_text:
             return None
+        if without_transformers:
+            from prodcat.serve.tokenizer import ServingTokenizer
+
+            tokenizer = ServingTokenizer.from_files(self.tokenizer_files)
+            if tokenizer is not None:
+                return tokenizer
+            log.info("the tokenizer files hold no tokenizer.json: loading them with transformers (imports torch)")
         from transformers import AutoTokenizer
 
         with tempfile.TemporaryDirectory() as tmp:

@@ -74,7 +74,8 @@ class Predictor:
             "max_batch_tokens", max_batch_tokens)
         self.abstain_unknown_share = abstain_unknown_share
         self.top_k, self.batch_size = _whole_at_least_one("top_k", top_k), _whole_at_least_one("batch_size", batch_size)
-        self.tokenizer = assets.tokenizer()  # None for a graph-only head
+        # None for a graph-only head; without transformers (and torch) beside ONNX Runtime: a faster cold start
+        self.tokenizer = assets.tokenizer(without_transformers=isinstance(backend, OnnxBackend))
         self.linker = assets.graph_linker()  # None for a text-only head
         self.lexical = assets.lexical_featurizer()  # None without the lexical view
         self.categories = [{"id": leaf, "name": leaf.split(" > ")[-1], "path": leaf.split(" > ")}
