@@ -46,10 +46,14 @@ def assert_same(hf, ours: ServingTokenizer, texts: list[str], max_length: int) -
     assert ours.all_special_ids == sorted(set(hf.all_special_ids))
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.fixture(scope="module", params=FAMILIES)
+def tiny_tokenizer_dir(request, tmp_path_factory) -> Path:
+    return build_tiny(request.param, TRAIN, tmp_path_factory.mktemp(request.param))
+
+
 @pytest.mark.parametrize("padding_side", ["right", "left"])
-def test_same_ids_as_transformers_for_every_family(family, padding_side, tmp_path):
-    trained = AutoTokenizer.from_pretrained(build_tiny(family, TRAIN, tmp_path / family), padding_side=padding_side)
+def test_same_ids_as_transformers_for_every_family(tiny_tokenizer_dir, padding_side, tmp_path):
+    trained = AutoTokenizer.from_pretrained(tiny_tokenizer_dir, padding_side=padding_side)
     hf, ours = both_from_files(tokenizer_files(trained, tmp_path))  # the files a checkpoint carries
     assert hf.padding_side == ours.padding_side == padding_side
     for max_length in (8, 64):
@@ -71,17 +75,17 @@ def test_same_ids_as_transformers_for_minilm_on_real_titles(tmp_path):
     assert_same(hf, ours, ODD, 30)
 
 
-def test_slow_only_tokenizer_files_fall_back(tmp_path):
+def test_slow_only_tokenizer_files_fall_back():
     assert ServingTokenizer.from_files({"vocab.txt": "[PAD]\n[UNK]\n"}) is None
 
 
-def test_onnx_predictor_imports_neither_transformers_nor_torch(tmp_path):
+def test_onnx_tokenizer_imports_neither_transformers_nor_torch(tiny_tokenizer_dir, tmp_path):
     """Checked in a fresh interpreter: the point is the cold start of `serve.py` with an ONNX file."""
     import subprocess
 
     from prodcat.serve.assets import ServingAssets
 
-    hf = AutoTokenizer.from_pretrained(build_tiny("bert", TRAIN, tmp_path / "bert"))
+    hf = AutoTokenizer.from_pretrained(tiny_tokenizer_dir)
     assets = ServingAssets(leaves=["a"], uses_text=True, uses_graph=False, max_length=16,
                            tokenizer_files=tokenizer_files(hf, tmp_path))
     (tmp_path / "assets.json").write_text(assets.to_json())
