@@ -48,4 +48,4 @@ def after_ddp_fit(cfg: DictConfig, trainer: L.Trainer, loggers: list) -> L.Train
     if rank != 0:
         return None
     return instantiate(cfg.trainer, devices=1, num_nodes=1, strategy="auto", callbacks=[], logger=loggers or False,
-                       enable_checkpointing=False, max_epochs=trainer.max_epochs, _convert_="all")
+                       enable_checkpointing=False, _convert_="all")

@@ -86,7 +86,7 @@ def run(ctx: RunContext) -> Result:
 
     loggers = ctx.loggers()
     check_ddp_launch(cfg)
-    trainer = ctx.trainer(loggers, train_rows=len(prepared.splits["train"]))
+    trainer = ctx.trainer(loggers)
     params = {"total": sum(p.numel() for p in model.parameters()),
               "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad)}
     for lg in loggers:

@@ -9,7 +9,6 @@ graph vectors, the lexical view, a teacher's logits) differs by task and is the 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 import uuid
@@ -71,49 +70,14 @@ class RunContext:
             path.write_text(uuid.uuid4().hex[:16])
         return path.read_text().strip()
 
-    def trainer(self, loggers: list, extra_callbacks: tuple = (), train_rows: int | None = None) -> L.Trainer:
-        """The configured Trainer with the configured callbacks (plus a task's own) and these loggers.
-        `trainer.max_epochs=auto` is resolved here from the training rows the task passes (`auto_epochs`)."""
+    def trainer(self, loggers: list, extra_callbacks: tuple = ()) -> L.Trainer:
+        """The configured Trainer with the configured callbacks (plus a task's own) and these loggers."""
         callbacks = [*instantiate_all(self.cfg.get("callbacks")), *extra_callbacks]
-        extra = {}
-        if self.cfg.trainer.get("max_epochs") == "auto":
-            if train_rows is None:
-                raise ValueError(f"trainer.max_epochs=auto needs the number of training rows, which "
-                                 f"task={self.cfg.task.name} does not give here; set a number of epochs")
-            extra["max_epochs"] = auto_epochs(train_rows, self.cfg.batch_size * world_size(self.cfg.trainer))
-            log.info("trainer.max_epochs=auto: %d epochs for %d training rows in batches of %d",
-                     extra["max_epochs"], train_rows, self.cfg.batch_size)
-        return instantiate(self.cfg.trainer, callbacks=callbacks, logger=loggers or False, _convert_="all", **extra)
+        return instantiate(self.cfg.trainer, callbacks=callbacks, logger=loggers or False, _convert_="all")
 
     def write_metrics(self, metrics: dict) -> None:
         write_json_atomic(self.out_dir / "metrics.json", metrics)
         log.info("metrics written to %s", self.out_dir / "metrics.json")
-
-
-# trainer.max_epochs=auto: at least AUTO_MIN_STEPS optimizer steps, in whole epochs between AUTO_EPOCHS. Longer
-# fine-tuning kept paying on both real catalogs (4 -> 6 epochs: +0.23 MWPD, +0.33 Amazon toys, every seed;
-# MWPD text alone on a GPU: 85.5 at 4 epochs, 87.1 at 8, 87.4 at 16), and the cost is per step, so a small
-# catalog gets more epochs for the same time: 1,500 steps of 32 rows is 5 epochs of MWPD (10,012 rows, under 20
-# minutes on 2 CPU cores) and 7 of Amazon toys (7,486 rows); a catalog past 12,000 rows keeps 4 epochs
-# (experiments/strong_hybrid).
-AUTO_MIN_STEPS = 1500
-AUTO_EPOCHS = (4, 10)
-
-
-def auto_epochs(train_rows: int, rows_per_step: int) -> int:
-    """Whole epochs for at least AUTO_MIN_STEPS steps of `rows_per_step` rows, clamped to AUTO_EPOCHS."""
-    if train_rows < 1 or rows_per_step < 1:
-        raise ValueError(f"trainer.max_epochs=auto needs training rows and a batch size, got {train_rows} rows "
-                         f"in steps of {rows_per_step}")
-    steps_per_epoch = math.ceil(train_rows / rows_per_step)
-    lo, hi = AUTO_EPOCHS
-    return min(max(math.ceil(AUTO_MIN_STEPS / steps_per_epoch), lo), hi)
-
-
-def world_size(trainer_cfg) -> int:
-    """Processes that share an epoch's rows (devices x nodes when both are numbers, else 1)."""
-    devices, nodes = trainer_cfg.get("devices", 1), trainer_cfg.get("num_nodes", 1)
-    return devices * nodes if isinstance(devices, int) and isinstance(nodes, int) else 1
 
 
 def build_context(cfg: DictConfig) -> RunContext:

@@ -157,7 +157,7 @@ def run(ctx: RunContext) -> Result:
                                    group_by_length=cfg.group_by_length, teacher_logits=logits)
 
     loggers = ctx.loggers()
-    trainer = ctx.trainer(loggers, train_rows=len(splits["train"]))
+    trainer = ctx.trainer(loggers)
     proj = sum(p.numel() for n, p in model.named_parameters() if n.startswith("distill_proj."))
     params = {"total": sum(p.numel() for p in model.parameters()) - proj,  # the student as served
               "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad) - proj,
