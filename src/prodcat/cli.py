@@ -33,12 +33,12 @@ def _quiet_logging() -> None:
 @hydra.main(version_base="1.3", config_path=CONF, config_name="train")
 def train(cfg: DictConfig) -> float | None:
     """Train (or run any task): `prodcat-train +experiment=hybrid`; returns the objective for sweepers."""
+    check_keys(cfg, CONF, "train")  # before the imports below (torch, Lightning: ~10 s): a typo fails at once
     from hydra.core.hydra_config import HydraConfig
 
     from prodcat.eval.run_record import error_record, write_json_atomic
     from prodcat.train import train as run_train
 
-    check_keys(cfg, CONF, "train")
     try:
         metrics, _ = run_train(cfg)
     except Exception as exc:
