@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
+from prodcat.serve.assets import ServingAssets
 from prodcat.serve.tokenizer import ServingTokenizer
 from prodcat.tasks.context import tokenizer_files
 
@@ -27,8 +28,6 @@ MWPD_VAL = ROOT.parent / "shared" / "datasets" / "mwpd2020" / "validation.jsonl"
 
 def both_from_files(files: dict[str, str]):
     """transformers' tokenizer as the torch runtime rebuilds it from a checkpoint's files, and ours."""
-    from prodcat.serve.assets import ServingAssets
-
     assets = ServingAssets(leaves=["a"], uses_text=True, uses_graph=False, max_length=8, tokenizer_files=files)
     ours = assets.tokenizer(without_transformers=True)
     assert isinstance(ours, ServingTokenizer)
@@ -75,15 +74,24 @@ def test_same_ids_as_transformers_for_minilm_on_real_titles(tmp_path):
     assert_same(hf, ours, ODD, 30)
 
 
-def test_slow_only_tokenizer_files_fall_back():
-    assert ServingTokenizer.from_files({"vocab.txt": "[PAD]\n[UNK]\n"}) is None
+def test_files_without_tokenizer_json_load_through_transformers(tmp_path):
+    """A slow-only tokenizer's files (a vocabulary, no tokenizer.json): the ONNX runtime's tokenizer is then
+    transformers', with the same ids as the full files give."""
+    full = tokenizer_files(AutoTokenizer.from_pretrained(build_tiny("bert", TRAIN, tmp_path / "bert")), tmp_path)
+    vocab = json.loads(full["tokenizer.json"])["model"]["vocab"]
+    slow_only = {"tokenizer_config.json": full["tokenizer_config.json"],
+                 "vocab.txt": "\n".join(sorted(vocab, key=vocab.get)) + "\n"}
+    assert ServingTokenizer.from_files(slow_only) is None
+    _, ours = both_from_files(full)
+    fallback = ServingAssets(leaves=["a"], uses_text=True, uses_graph=False, max_length=8,
+                             tokenizer_files=slow_only).tokenizer(without_transformers=True)
+    assert not isinstance(fallback, ServingTokenizer)
+    assert_same(fallback, ours, TRAIN[:7] + ODD, 16)
 
 
 def test_onnx_tokenizer_imports_neither_transformers_nor_torch(tiny_tokenizer_dir, tmp_path):
     """Checked in a fresh interpreter: the point is the cold start of `serve.py` with an ONNX file."""
     import subprocess
-
-    from prodcat.serve.assets import ServingAssets
 
     hf = AutoTokenizer.from_pretrained(tiny_tokenizer_dir)
     assets = ServingAssets(leaves=["a"], uses_text=True, uses_graph=False, max_length=16,

@@ -48,7 +48,8 @@ class ServingTokenizer:
     def __call__(self, texts: list[str], *, truncation: bool, max_length: int | None = None, padding: bool = False,
                  return_tensors: str | None = None, return_token_type_ids: bool = False, verbose: bool = True) -> dict:
         """`{"input_ids", "attention_mask"}` for `texts` with special tokens, cut to `max_length` (truncation) and
-        padded to the longest (padding), as lists of lists, or (B, T) int arrays with return_tensors="np"."""
+        padded to the longest (padding), as lists of lists, or (B, T) int arrays with return_tensors="np".
+        `verbose` is transformers' switch for its over-length warning; this class has no warning to switch."""
         if return_token_type_ids or return_tensors not in (None, "np") or (padding and return_tensors is None):
             raise ValueError("ServingTokenizer offers ids and attention masks, padded as numpy arrays or unpadded "
                              "as lists")
