@@ -44,6 +44,17 @@ def test_fast_dev_run_every_experiment(experiment, tmp_path, fast_overrides):
         assert (objects["model"].encoder is None) == no_text  # never built when unused
 
 
+def test_a_test_pass_over_some_batches_skips_the_per_row_reports(tmp_path, fast_overrides):
+    # +debug=limit on MWPD scores 3 test batches of 256 (768 of 3,104 rows): the run used to fail after training
+    # when it lined those predictions up with every test row's slice (synthetic catalogs have slices, as MWPD's do).
+    cfg = compose(["+experiment=text_only", *fast_overrides, "eval_batch_size=64", "+trainer.limit_test_batches=1"],
+                  tmp_path)
+    metrics, _ = train(cfg)
+    assert 0.0 <= metrics["test"]["test/acc"] <= 1.0
+    assert metrics["slices"] == {}
+    assert not (Path(cfg.paths.output_dir) / "test_report.json").exists()
+
+
 def test_checkpoint_is_self_contained_for_inference(tmp_path, fast_overrides):
     cfg = compose(["+experiment=hybrid", *fast_overrides], tmp_path)
     with open_dict(cfg):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,8 @@ from omegaconf import DictConfig
 from prodcat.data.catalog import SPLITS, Catalog
 from prodcat.data.labels import LabelSpace
 from prodcat.provenance import provenance
+
+log = logging.getLogger(__name__)
 
 
 def run_record(cfg: DictConfig, catalog: Catalog, labels: LabelSpace, *, val: dict, test: dict,
@@ -42,6 +45,17 @@ def split_coverage(catalog: Catalog) -> dict:
     leaves = {s: {p.leaf for p in catalog.split(s)} for s in SPLITS}
     return {"leaves": {s: len(v) for s, v in leaves.items()},
             "train_leaves_not_in_val_or_test": len(leaves["train"] - leaves["val"] - leaves["test"])}
+
+
+def scored_every_row(split: str, pred: Sequence[int], target: Sequence[int]) -> bool:
+    """Whether a pass predicted every row of `split`. `trainer.fast_dev_run` or `limit_test_batches` score
+    only the first batches: per-row reports (slices, confusions, predictions) then have nothing to line up
+    with, and are skipped with a warning instead of failing the run after training."""
+    if len(pred) == len(target):
+        return True
+    log.warning("the %s pass predicted %d of %d rows (trainer.fast_dev_run or limit_%s_batches): no slice "
+                "accuracy or per-row reports for it", split, len(pred), len(target), split)
+    return False
 
 
 def slice_accuracy(catalog: Catalog, split: str, pred: Sequence[int], target: Sequence[int]) -> dict:

@@ -21,7 +21,7 @@ from prodcat.distill import enabled as distill_enabled
 from prodcat.distributed import after_ddp_fit, check_ddp_launch
 from prodcat.eval.plots import plot_category_vectors
 from prodcat.eval.report_tables import log_to_wandb, report_tables
-from prodcat.eval.run_record import run_record, slice_accuracy, write_json_atomic
+from prodcat.eval.run_record import run_record, scored_every_row, slice_accuracy, write_json_atomic
 from prodcat.features.store import describe_stores
 from prodcat.models.heads import head_class
 from prodcat.models.module import ProductClassifier
@@ -112,7 +112,7 @@ def run(ctx: RunContext) -> Result:
         t = time.perf_counter()
         test = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt, verbose=False)[0]
         prepared.timings["test_s"] = time.perf_counter() - t
-        if not cfg.trainer.get("fast_dev_run"):  # a fast_dev_run scores one batch, not every row
+        if scored_every_row("test", model.test_predictions, prepared.splits["test"].labels):
             slices = {"test": slice_accuracy(catalog, "test", model.test_predictions,
                                              prepared.splits["test"].labels)}
             tables = report_tables([p.text for p in catalog.test], prepared.splits["test"].labels,

@@ -28,7 +28,7 @@ from prodcat.distill.losses import uniform_layer_map
 from prodcat.distill.module import DistillClassifier, DistillDataModule
 from prodcat.distill.student import copy_backbone
 from prodcat.distill.teacher import check_label_space, load_teacher, teacher_logits
-from prodcat.eval.run_record import run_record, slice_accuracy
+from prodcat.eval.run_record import run_record, scored_every_row, slice_accuracy
 from prodcat.features.store import tokenizer_sha256
 from prodcat.models.backbones import load_tokenizer, resolve_max_length, resolve_pretrained
 from prodcat.models.heads import head_class
@@ -173,7 +173,7 @@ def run(ctx: RunContext) -> Result:
     test, slices = {}, {}
     if cfg.test:
         test = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt, verbose=False)[0]
-        if not cfg.trainer.get("fast_dev_run"):
+        if scored_every_row("test", model.test_predictions, splits["test"].labels):
             slices = {"test": slice_accuracy(catalog, "test", model.test_predictions, splits["test"].labels)}
     timings.update(fit_s=fit_s, seconds_per_epoch=fit_s / max(1, trainer.current_epoch),
                    epochs=trainer.current_epoch, total_s=ctx.elapsed())
