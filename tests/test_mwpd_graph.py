@@ -222,3 +222,26 @@ def test_out_of_fold_links_only_keys_another_fold_has():
         TRAIN, leave_one_out=True)[:, col].tolist()
     with pytest.raises(ValueError, match="2 fold ids for 3 rows"):
         linker.features(TRAIN, folds=[0, 1])
+
+
+def test_export_checks_validation_offers_with_the_fields_serving_reads(tmp_path):
+    """export.py's agreement check scores the graph side on what serving sees: each validation offer keeps its
+    seller and breadcrumb on the way to the predictor, not only its title and brand."""
+    from omegaconf import OmegaConf
+
+    from prodcat.serve.commands import validation_split
+    from prodcat.serve.inputs import to_item
+
+    _write_mwpd(tmp_path, {
+        "train.jsonl": [_row("Pad", "http://www.shop.example.com/a", "Home :: Gaming")],
+        "validation.jsonl": [_row("Pad 2", "http://other.org/b", "Gaming"), _row("Tee", "", "", SHIRTS)],
+        "test.jsonl": [_row("Pad 3", "", "Gaming")],
+    })
+    cfg = OmegaConf.create({"data": {"catalog": {"_target_": "prodcat.data.mwpd.read_mwpd", "root": str(tmp_path)}},
+                            "max_val_rows": None})
+    inputs, targets = validation_split(cfg, [" > ".join(GAMES)])
+    assert inputs == [{"text": "Pad 2", "seller": "other.org", "shop_category": "Gaming"}, {"text": "Tee"}]
+    assert targets == [0, None]
+    catalog_rows = read_mwpd(tmp_path).val
+    assert [to_item(i).as_offer() for i in inputs] == [
+        Offer(p.text, (), p.brand, seller=p.seller, shop_category=p.shop_category) for p in catalog_rows]

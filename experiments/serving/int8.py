@@ -56,20 +56,15 @@ def rows(checkpoint: str, leaves: list[str]):
     from omegaconf import OmegaConf
 
     from prodcat.serve.commands import run_config_path
+    from prodcat.serve.inputs import product_input
 
     cfg = OmegaConf.load(run_config_path(checkpoint))
     catalog = instantiate(cfg.data.catalog, _convert_="all")
     index = {leaf: i for i, leaf in enumerate(leaves)}
     rng = np.random.default_rng(0)
     train = [catalog.train[i] for i in rng.choice(len(catalog.train), CALIBRATION_ROWS, replace=False)]
-    return [offer(p) for p in catalog.val], [index.get(p.leaf) for p in catalog.val], [offer(p) for p in train]
-
-
-def offer(p) -> dict:
-    """A catalog row as a predictor input with every field the graph side reads (MWPD: seller, shop category)."""
-    fields = {"text": p.text, "brand": p.brand, "seller": getattr(p, "seller", None),
-              "shop_category": getattr(p, "shop_category", None)}
-    return {k: v for k, v in fields.items() if v is not None}
+    return ([product_input(p) for p in catalog.val], [index.get(p.leaf) for p in catalog.val],
+            [product_input(p) for p in train])
 
 
 def build(args) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from prodcat.serve.inputs import read_stream, to_item
+from prodcat.serve.inputs import product_input, read_stream, to_item
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def validation_split(cfg: DictConfig, leaves: list[str]) -> tuple[list, list[int
     index = {leaf: i for i, leaf in enumerate(leaves)}
     rows = catalog.val[: cfg.max_val_rows] if cfg.max_val_rows else catalog.val
     log.info("validation split from %s: %d rows (catalog %s)", source, len(rows), catalog.name)
-    return [{"text": p.text, "brand": p.brand} for p in rows], [index.get(p.leaf) for p in rows]
+    return [product_input(p) for p in rows], [index.get(p.leaf) for p in rows]
 
 
 def export(cfg: DictConfig) -> list[dict]:

@@ -61,6 +61,14 @@ def to_item(obj: Any, text_field: str = "text", brand_field: str = "brand", id_f
     return Item(text, brand or None, ident, seller=seller, shop_category=offer.get("shop_category", ""))
 
 
+def product_input(product) -> dict:
+    """A catalog row (`Product`, or an MWPD `Offer`) as a predictor input with every field the graph reads, so a
+    check on validation rows (export.py, int8.py) scores the graph side as serving sees it; `to_item` reads it."""
+    fields = {"text": product.text, "brand": product.brand, "seller": getattr(product, "seller", None),
+              "shop_category": getattr(product, "shop_category", None) or None}
+    return {k: v for k, v in fields.items() if v is not None}
+
+
 def detect_format(name: str | None, first_line: str | None) -> Literal["jsonl", "text"]:
     """By file suffix (.jsonl/.ndjson/.json); for a stream, JSONL when its first line is a JSON object."""
     if name and name != "-":
