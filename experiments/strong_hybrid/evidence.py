@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from prodcat.serve.inputs import product_input
 from prodcat.studies import run_catalog
 
 
@@ -22,12 +23,6 @@ def run_labels(folder: Path):
     labels = LabelSpace.from_products(catalog.train)
     y = encode_labels(catalog, labels, skip_invalid=True)  # drops unseen-class val/test rows in place
     return catalog, labels, {k: np.asarray(v) for k, v in y.items()}
-
-
-def offer(p) -> dict:
-    """A row as the predictor takes it: the text and what the graph links (brand, MWPD's seller and breadcrumb)."""
-    extra = {k: getattr(p, k) for k in ("seller", "shop_category") if getattr(p, k, None)}
-    return {"text": p.text, "brand": p.brand, **extra}
 
 
 def best_checkpoint(folder: Path) -> Path:
@@ -45,7 +40,7 @@ def text_probabilities(folder: Path) -> dict[str, np.ndarray]:
 
         predictor = Predictor.from_checkpoint(best_checkpoint(folder), batch_size=256)
         catalog, _, _ = run_labels(folder)
-        probs = {s: predictor.probabilities([offer(p) for p in catalog.split(s)]) for s in ("val", "test")}
+        probs = {s: predictor.probabilities([product_input(p) for p in catalog.split(s)]) for s in ("val", "test")}
         saved = np.load(folder / "test_predictions.npz")["pred"]
         agree = float((probs["test"].argmax(1) == saved).mean())
         if agree < 0.999:
@@ -70,7 +65,7 @@ def member_logits(folder: Path) -> dict[str, list[np.ndarray]]:
         catalog, _, _ = run_labels(folder)
         out = {}
         for split in ("val", "test"):
-            items = [to_item(offer(p)) for p in catalog.split(split)]
+            items = [to_item(product_input(p)) for p in catalog.split(split)]
             parts = []
             for i in range(0, len(items), 256):
                 inputs = {k: torch.from_numpy(v) for k, v in predictor.features(items[i:i + 256])[0].items()}

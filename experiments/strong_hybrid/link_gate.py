@@ -14,7 +14,7 @@ import json
 
 import numpy as np
 import torch
-from evidence import member_logits, metrics_of, offer, run_labels
+from evidence import member_logits, metrics_of, run_labels
 from run import HERE, OUT, run_folder
 
 from prodcat.models.mixture import Mixture
@@ -27,13 +27,13 @@ def link_flags(folder, catalog) -> dict[str, np.ndarray]:
     cache = folder / "link_flags.npz"
     if not cache.is_file():
         from prodcat.serve import Predictor
-        from prodcat.serve.inputs import to_item
+        from prodcat.serve.inputs import product_input, to_item
 
         predictor = Predictor.from_checkpoint(json.loads((folder / "metrics.json").read_text())["best_checkpoint"])
         cols = predictor.linker.flag_columns()
         flags = {}
         for split in ("val", "test"):
-            items = [to_item(offer(p)) for p in catalog.split(split)]
+            items = [to_item(product_input(p)) for p in catalog.split(split)]
             g = np.concatenate([predictor.features(items[i:i + 256])[0]["graph"] for i in range(0, len(items), 256)])
             flags[split] = g[:, list(cols.values())]
         np.savez(cache, kinds=np.array(list(cols)), **flags)

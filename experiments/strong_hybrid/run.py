@@ -64,6 +64,8 @@ VARIANTS = {
     "hybrid_6_epochs": ["+experiment=hybrid", "trainer.max_epochs=6"],
     # the epochs a minimum of 1,500 optimizer steps would give Amazon toys (a rule tried, not adopted)
     "hybrid_7_epochs": ["+experiment=hybrid", "trainer.max_epochs=7"],
+    # layer-wise lr decay: each encoder layer 0.9 times the lr of the one above (the top keeps 1.5e-4)
+    "hybrid_llrd0.9": ["+experiment=hybrid", "optim.layer_decay=0.9"],
     # the graph expert on RDF2Vec trained twice as long (graph_only on Amazon toys, validation: +1.5 points,
     # experiments/rdf2vec_scale "fast_e20")
     "hybrid_graph_e20": ["+experiment=hybrid", "graph.settings.epochs=20"],
