@@ -189,6 +189,24 @@ def test_length_groups_drop_the_padding_and_change_no_answer(run, predictor):
         Predictor(predictor.backend, predictor.assets, max_batch_tokens=0)
 
 
+def test_static_int8_calibrated_by_percentile_answers_a_title_alike_in_any_batch(run, exported, tmp_path):
+    # The histogram calibrators stack every batch's activations into one array: texts of different lengths
+    # only go through because the calibration batches are padded to one shape first (quantize._one_shape).
+    from prodcat.serve.quantize import quantize
+
+    fp32 = exported["dir"] / "model.onnx"
+    training_rows = [{"text": p.text, "brand": p.brand} for p in run["catalog"].train[:96]]
+    path = quantize(fp32, tmp_path / "static.onnx", "static_encoder_percentile",
+                    calibration=(Predictor.from_onnx(fp32, batch_size=32), training_rows))
+    static, reference = Predictor.from_onnx(path, batch_size=64), Predictor.from_onnx(fp32, batch_size=64)
+    items = _val_inputs(run, 48)
+    batched = static.probabilities(items)  # (48, C)
+    alone = np.concatenate([static.probabilities([x]) for x in items])
+    np.testing.assert_allclose(alone, batched, atol=1e-5)  # fixed scales: no neighbour moves an answer
+    assert (batched.argmax(1) == reference.probabilities(items).argmax(1)).mean() >= 0.9
+    assert static.assets.leaves == reference.assets.leaves  # the serving assets rode along
+
+
 def test_onnx_fp32_and_int8_pass_their_checks(exported):
     reports = exported["reports"]
     for precision, name, floor in (("fp32", "model.onnx", 0.995), ("int8", "model.int8.onnx", 0.98)):

@@ -13,7 +13,11 @@ Variants (all from the same fp32 file; `prodcat.serve.quantize.VARIANTS`):
   dynamic_per_tensor        ONNX Runtime dynamic quantization, one scale per weight tensor (the library default)
   dynamic_per_channel       one scale per output channel (what export.py wrote before this study)
   dynamic_encoder_only      per channel, only the encoder's MatMuls: embeddings, heads, mixture, lexical stay fp32
-  static_encoder_only       the same weights, activations with fixed scales calibrated on training texts (QDQ)
+  dynamic_encoder_fp32_ffn_out  the same, each layer's FFN output projection fp32 too (export.py's default)
+  static_encoder_only       dynamic_encoder_only's weights; activations with fixed scales calibrated on
+                            training texts (QDQ, MinMax)
+  static_encoder_percentile the same, scales from the 99.999th percentile of each activation's histogram
+  static_encoder_entropy    the same, scales from the KL-divergence (entropy) calibrator
 """
 
 from __future__ import annotations

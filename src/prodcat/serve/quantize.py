@@ -13,8 +13,11 @@ Variants (measured on the MWPD and Amazon toys hybrids in experiments/serving/in
 - `static_encoder_only`: the same weights, and activation scales fixed in advance from training texts
   (QDQ, MinMax calibration) instead of computed per batch. A fixed scale also makes a title's answer
   independent of which other titles share its batch; dynamic activation scales are not.
-  Only MinMax calibration: ONNX Runtime's percentile and entropy calibrators stack every batch's activations
-  into one array, so they need equal shapes, and titles tokenize to different lengths.
+- `static_encoder_percentile`, `static_encoder_entropy`: the same with ONNX Runtime's histogram calibrators,
+  whose ranges ignore the rare extreme activation that stretches MinMax's (the 99.999th percentile of |x|;
+  the threshold that keeps the quantized histogram closest in KL divergence). They stack every batch's
+  activations into one array, so the calibration batches are padded to one shape first (the longest text, the
+  most TF-IDF nonzeros): padding tokens are masked out of attention, as in any padded batch.
 
 Which nodes are the encoder's: torch's exporter records each node's module path in its metadata
 (`pkg.torch.onnx.name_scopes`); the encoder layers are the nodes under `module.encoder` (the backbone) but not
@@ -29,7 +32,10 @@ import re
 from pathlib import Path
 
 VARIANTS = ("fp32", "dynamic_per_tensor", "dynamic_per_channel", "dynamic_encoder_only", "dynamic_encoder_fp32_ffn_out",
-            "static_encoder_only")
+            "static_encoder_only", "static_encoder_percentile", "static_encoder_entropy")
+# static variant -> ONNX Runtime calibration method (a histogram method needs batches of one shape)
+CALIBRATION = {"static_encoder_only": "MinMax", "static_encoder_percentile": "Percentile",
+               "static_encoder_entropy": "Entropy"}
 DEFAULT = "dynamic_encoder_fp32_ffn_out"
 BACKBONE, OUTSIDE_LAYERS = "module.encoder", ("module.encoder.embeddings", "module.encoder.pooler")
 # Each family's FFN output projection, dense(GELU(...)): BERT / RoBERTa (BertOutput, RobertaOutput), DistilBERT, ALBERT
@@ -65,7 +71,7 @@ def non_encoder_nodes(path: str | Path, keep_ffn_out: bool = False) -> list[str]
 def quantize(src: str | Path, dst: str | Path, variant: str = DEFAULT, calibration=None) -> Path:
     """fp32 ONNX file -> INT8 file `dst` (metadata, serving assets included, kept). `calibration`
     (static only): `(predictor, inputs)`, a `Predictor` on `src` that turns the inputs into network inputs."""
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_dynamic, quantize_static
 
     if variant not in VARIANTS or variant == "fp32":
         raise ValueError(f"variant={variant!r}: expected one of {VARIANTS[1:]}")
@@ -80,7 +86,9 @@ def quantize(src: str | Path, dst: str | Path, variant: str = DEFAULT, calibrati
     else:
         if calibration is None:
             raise ValueError("static quantization needs calibration=(predictor, training inputs)")
-        quantize_static(str(src), str(dst), _Reader(*calibration), quant_format=QuantFormat.QDQ,
+        method = CALIBRATION[variant]
+        quantize_static(str(src), str(dst), _Reader(*calibration, one_shape=method != "MinMax"),
+                        quant_format=QuantFormat.QDQ, calibrate_method=getattr(CalibrationMethod, method),
                         per_channel=True, weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8,
                         op_types_to_quantize=["MatMul"], nodes_to_exclude=non_encoder_nodes(src),
                         extra_options={"MatMulConstBOnly": True, "WeightSymmetric": True})
@@ -102,16 +110,40 @@ def _copy_metadata(src, dst) -> None:
 
 
 class _Reader:
-    """ONNX Runtime's CalibrationDataReader over training inputs, 32 at a time."""
+    """ONNX Runtime's CalibrationDataReader over training inputs, 32 at a time; with `one_shape`, every batch
+    padded to the same token and TF-IDF widths."""
 
-    def __init__(self, predictor, inputs):
+    def __init__(self, predictor, inputs, one_shape: bool = False):
         from prodcat.serve.inputs import to_item
 
         items = [to_item(x) for x in inputs]
-        self.batches = iter([predictor.features(items[i : i + 32])[0] for i in range(0, len(items), 32)])
+        batches = [predictor.features(items[i : i + 32])[0] for i in range(0, len(items), 32)]
+        if one_shape:
+            pad_id = predictor.tokenizer.pad_token_id if predictor.assets.uses_text else 0
+            left = getattr(predictor.tokenizer, "padding_side", "right") == "left"
+            batches = _one_shape(batches, {"input_ids": pad_id, "attention_mask": 0, "lexical_ids": 0,
+                                           "lexical_values": 0}, left)
+        self.batches = iter(batches)
 
     def get_next(self):
         return next(self.batches, None)
+
+
+def _one_shape(batches: list[dict], pad_values: dict, left: bool) -> list[dict]:
+    """The batches with each (B, width) input in `pad_values` padded to its widest width over all batches
+    (tokens on the tokenizer's side, TF-IDF pairs on the right: id 0 with value 0, as `sparse_inputs` pads)."""
+    import numpy as np
+
+    widths = {k: max(b[k].shape[1] for b in batches) for k in pad_values if k in batches[0]}
+    out = []
+    for b in batches:
+        padded = dict(b)
+        for k, width in widths.items():
+            extra = width - b[k].shape[1]
+            before = extra if left and k in ("input_ids", "attention_mask") else 0
+            padded[k] = np.pad(b[k], ((0, 0), (before, extra - before)), constant_values=pad_values[k])
+        out.append(padded)
+    return out
 
 
 def quantize_int8(src: str | Path, dst: str | Path) -> Path:
