@@ -60,13 +60,13 @@ def main(dataset: str, variant: str) -> None:
                ["f1_weighted"] for w in WEIGHTS for kt in GRID}
         w, kt = max(val, key=val.get)  # ties: the first, i.e. w = 0 before any kNN weight
         test = metrics_of((1 - w) * mix["test"] + w * votes[kt]["test"], y["test"], labels.level_ids)
-        hybrid = metrics_of(mix["test"], y["test"], labels.level_ids)
         alone = max(GRID, key=lambda g: metrics_of(votes[g]["val"], y["val"], labels.level_ids)["f1_weighted"])
-        print(f"{dataset} {variant} seed {seed}: hybrid val F1w {100 * val[0.0, GRID[0]]:.2f} test {100 * hybrid['f1_weighted_mean_levels']:.2f}"
-              f" | + kNN (w {w}, k {kt[0]}, T {kt[1]}) val {100 * val[w, kt]:.2f} test "
+        mean_levels = {name: 100 * metrics_of(probs, y["test"], labels.level_ids)["f1_weighted_mean_levels"]
+                       for name, probs in (("hybrid", mix["test"]), ("knn", votes[alone]["test"]))}
+        print(f"{dataset} {variant} seed {seed}: hybrid val F1w {100 * val[0.0, GRID[0]]:.2f} test "
+              f"{mean_levels['hybrid']:.2f} | + kNN (w {w}, k {kt[0]}, T {kt[1]}) val {100 * val[w, kt]:.2f} test "
               f"{100 * test['f1_weighted_mean_levels']:.2f} | kNN alone (k {alone[0]}, T {alone[1]}, best on val) "
-              f"test {100 * metrics_of(votes[alone]['test'], y['test'], labels.level_ids)['f1_weighted_mean_levels']:.2f}",
-              flush=True)
+              f"test {mean_levels['knn']:.2f}", flush=True)
 
 
 if __name__ == "__main__":
