@@ -207,6 +207,22 @@ def test_static_int8_calibrated_by_percentile_answers_a_title_alike_in_any_batch
     assert static.assets.leaves == reference.assets.leaves  # the serving assets rode along
 
 
+def test_calibration_batches_pad_to_one_shape_on_the_tokenizer_side():
+    from prodcat.serve.quantize import _one_shape
+
+    batches = [{"input_ids": np.array([[5, 6]]), "attention_mask": np.array([[1, 1]]), "graph": np.ones((1, 3)),
+                "lexical_ids": np.array([[7]]), "lexical_values": np.array([[0.5]], dtype=np.float32)},
+               {"input_ids": np.array([[5, 6, 8]]), "attention_mask": np.array([[1, 1, 1]]), "graph": np.ones((1, 3)),
+                "lexical_ids": np.array([[7, 9]]), "lexical_values": np.array([[0.5, 0.1]], dtype=np.float32)}]
+    pads = {"input_ids": 0, "attention_mask": 0, "lexical_ids": 0, "lexical_values": 0}
+    right, left = _one_shape(batches, pads, left=False)[0], _one_shape(batches, pads, left=True)[0]
+    assert right["input_ids"].tolist() == [[5, 6, 0]] and right["attention_mask"].tolist() == [[1, 1, 0]]
+    assert left["input_ids"].tolist() == [[0, 5, 6]] and left["attention_mask"].tolist() == [[0, 1, 1]]
+    for padded in (right, left):  # TF-IDF pairs pad on the right whatever the tokenizer's side; g(x) is untouched
+        assert padded["lexical_ids"].tolist() == [[7, 0]] and padded["lexical_values"].tolist() == [[0.5, 0.0]]
+        assert padded["graph"].shape == (1, 3)
+
+
 def test_onnx_fp32_and_int8_pass_their_checks(exported):
     reports = exported["reports"]
     for precision, name, floor in (("fp32", "model.onnx", 0.995), ("int8", "model.int8.onnx", 0.98)):

@@ -1,6 +1,6 @@
 """Static INT8 with each FFN output projection kept fp32 (as the dynamic default keeps it): does that lift the
-histogram calibrators over the 99% gate? A probe, not a variant of `prodcat.serve.quantize`: quantize_static
-with `non_encoder_nodes(keep_ffn_out=True)`, top-1 agreement with the PyTorch model on the validation split.
+histogram calibrators over the 99% gate? A probe, not a variant of `prodcat.serve.quantize`:
+`quantize_static_encoder(keep_ffn_out=True)`, top-1 agreement with the PyTorch model on the validation split.
 Needs the fp32 file `int8.py build` writes beside the checkpoint's INT8 variants.
 
     cd experiments/serving; PYTHONPATH=../../src ../../.venv/bin/python static_ffn_probe.py \
@@ -12,12 +12,11 @@ import tempfile
 from pathlib import Path
 
 from int8 import rows
-from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
 from prodcat.serve.assets import ServingAssets
 from prodcat.serve.backends import TorchBackend, load_module
 from prodcat.serve.predictor import Predictor
-from prodcat.serve.quantize import _copy_metadata, _Reader, non_encoder_nodes
+from prodcat.serve.quantize import _copy_metadata, quantize_static_encoder
 from prodcat.serve.verify import compare
 
 
@@ -29,13 +28,8 @@ def main(ckpt: str, fp32: str, *methods: str) -> None:
     for method in methods:
         with tempfile.TemporaryDirectory() as tmp:
             dst = str(Path(tmp) / "static.onnx")
-            quantize_static(fp32, dst, _Reader(calibrator, calibration, one_shape=method != "MinMax"),
-                            quant_format=QuantFormat.QDQ, calibrate_method=getattr(CalibrationMethod, method),
-                            per_channel=True, weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8,
-                            op_types_to_quantize=["MatMul"],
-                            nodes_to_exclude=non_encoder_nodes(fp32, keep_ffn_out=True),
-                            extra_options={"MatMulConstBOnly": True, "WeightSymmetric": True})
-            _copy_metadata(fp32, dst)
+            quantize_static_encoder(fp32, dst, (calibrator, calibration), method, keep_ffn_out=True)
+            _copy_metadata(fp32, dst)  # the serving assets the Predictor reads
             r = compare(reference, Predictor.from_onnx(dst, batch_size=64).probabilities(val), targets)
         print(f"static, FFN output fp32, {method}: top-1 agreement {r['top1_agreement']:.4f} ({r['disagreements']} of "
               f"{r['rows']}), val acc {r['acc_torch']:.4f} -> {r['acc_export']:.4f}", flush=True)

@@ -24,11 +24,10 @@ GRID = [(k, t) for k in (5, 10, 25) for t in (0.02, 0.05, 0.1)]
 WEIGHTS = np.round(np.arange(0.0, 0.55, 0.05), 2)
 
 
-def embeddings(folder, catalog) -> dict[str, np.ndarray]:
+def embeddings(folder, catalog, predictor) -> dict[str, np.ndarray]:
     """{split: (N, H)} pooled vectors of the run's best checkpoint's encoder (cached in embeddings.npz)."""
     cache = folder / "embeddings.npz"
     if not cache.is_file():
-        predictor = Predictor.from_checkpoint(best_checkpoint(folder), batch_size=256)
         module = predictor.backend.module
         out = {}
         for split in ("train", "val", "test"):
@@ -48,10 +47,11 @@ def main(dataset: str, variant: str) -> None:
     for seed in (0, 1, 2):
         folder = run_folder(OUT, dataset, variant, seed)
         catalog, labels, y = run_labels(folder)
-        module = Predictor.from_checkpoint(best_checkpoint(folder)).backend.module
+        predictor = Predictor.from_checkpoint(best_checkpoint(folder), batch_size=256)
         z = member_logits(folder)
-        mix = {s: module.mixture([torch.from_numpy(m) for m in z[s]]).exp().numpy() for s in ("val", "test")}
-        e = embeddings(folder, catalog)
+        mix = {s: predictor.backend.module.mixture([torch.from_numpy(m) for m in z[s]]).exp().numpy()
+               for s in ("val", "test")}
+        e = embeddings(folder, catalog, predictor)
         votes = {}
         for k, t in GRID:
             knn = KNNClassifier(e["train"], y["train"], len(labels), k=k, temperature=t)

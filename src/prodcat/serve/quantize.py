@@ -71,7 +71,7 @@ def non_encoder_nodes(path: str | Path, keep_ffn_out: bool = False) -> list[str]
 def quantize(src: str | Path, dst: str | Path, variant: str = DEFAULT, calibration=None) -> Path:
     """fp32 ONNX file -> INT8 file `dst` (metadata, serving assets included, kept). `calibration`
     (static only): `(predictor, inputs)`, a `Predictor` on `src` that turns the inputs into network inputs."""
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_dynamic, quantize_static
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     if variant not in VARIANTS or variant == "fp32":
         raise ValueError(f"variant={variant!r}: expected one of {VARIANTS[1:]}")
@@ -86,14 +86,23 @@ def quantize(src: str | Path, dst: str | Path, variant: str = DEFAULT, calibrati
     else:
         if calibration is None:
             raise ValueError("static quantization needs calibration=(predictor, training inputs)")
-        method = CALIBRATION[variant]
-        quantize_static(str(src), str(dst), _Reader(*calibration, one_shape=method != "MinMax"),
-                        quant_format=QuantFormat.QDQ, calibrate_method=getattr(CalibrationMethod, method),
-                        per_channel=True, weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8,
-                        op_types_to_quantize=["MatMul"], nodes_to_exclude=non_encoder_nodes(src),
-                        extra_options={"MatMulConstBOnly": True, "WeightSymmetric": True})
+        quantize_static_encoder(src, dst, calibration, CALIBRATION[variant])
     _copy_metadata(src, dst)
     return Path(dst)
+
+
+def quantize_static_encoder(src: str | Path, dst: str | Path, calibration, method: str,
+                            keep_ffn_out: bool = False) -> None:
+    """The encoder layers' weight MatMuls in int8 (QDQ, per channel) with activation scales calibrated by
+    `method` (MinMax | Percentile | Entropy) on `calibration` = (predictor, training inputs); `keep_ffn_out`
+    also leaves each layer's FFN output projection fp32. Metadata is not copied (`quantize` does)."""
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    quantize_static(str(src), str(dst), _Reader(*calibration, one_shape=method != "MinMax"),
+                    quant_format=QuantFormat.QDQ, calibrate_method=getattr(CalibrationMethod, method),
+                    per_channel=True, weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8,
+                    op_types_to_quantize=["MatMul"], nodes_to_exclude=non_encoder_nodes(src, keep_ffn_out),
+                    extra_options={"MatMulConstBOnly": True, "WeightSymmetric": True})
 
 
 def _copy_metadata(src, dst) -> None:
