@@ -40,7 +40,8 @@ REFERENCE_EPOCHS = 10
 def variants() -> dict[str, dict]:
     """Variant name -> settings over rdf2vec.yaml's. `fast` is read from conf/graph/rdf2vec_fast.yaml, so the
     study measures what `graph=rdf2vec_fast` trains; the others map the trade-off around it."""
-    fast = OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "graph" / "rdf2vec_fast.yaml").settings)
+    fast, counts = (OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "graph" / f"{c}.yaml").settings)
+                    for c in ("rdf2vec_fast", "rdf2vec_counts"))
     return {BASELINE: {"engine": "fast"}, "fast": fast,
             "fast_w10e3": {"engine": "fast", "max_walks": 10, "epochs": 3},
             "fast_w8e4": {"engine": "fast", "max_walks": 8, "epochs": 4},
@@ -60,7 +61,9 @@ def variants() -> dict[str, dict]:
             "inferred_e5": {"engine": "fast", "sources": "inferred", "epochs": 5},
             # more training than the reference: does the graph head keep gaining?
             "fast_e20": {"engine": "fast", "epochs": 20},
-            "fast_w40": {"engine": "fast", "max_walks": 40}}
+            "fast_w40": {"engine": "fast", "max_walks": 40},
+            # the same skip-gram loss over the walks' distinct pairs weighted by count (prodcat.graph.count_sgns)
+            "counts": counts}
 
 
 def throughput(a) -> list[dict]:
@@ -105,13 +108,14 @@ def record(name: str, spec: dict, res: dict, command: str) -> dict:
         # sources: inferred adds its own walks and the inference (prodcat.graph.sources), not scaled by epochs
         inferred = t.get("source_walks_s", 0.0) + t.get("sources_s", 0.0)
         seconds = t["kg_load_s"] + t.get("hash_s", 0.0) + t["walks_s"] + w2v + inferred
-        words = t["corpus_tokens"] * rec["settings"]["epochs"]  # raw tokens over all epochs
         train_cpu = t["train_cpu_s"] * scale
+        if "distinct_pairs" in t:  # trainer counts: an epoch visits each distinct pair once
+            rate = {"pair_updates_per_cpu_s": round(t["distinct_pairs"] * rec["settings"]["epochs"] / train_cpu, 1)}
+        else:  # per-core rates (DISTRIBUTED.md): raw corpus tokens per CPU second of gensim's training
+            rate = {"word2vec_words_per_cpu_s": round(t["corpus_tokens"] * rec["settings"]["epochs"] / train_cpu, 1)}
         metrics = {"seconds": round(seconds, 2), "walks_s": round(t["walks_s"], 2), "word2vec_s": round(w2v, 2),
                    "peak_mb": round(res["peak_mb"], 1), "walks_per_s": round(t["n_walks"] / t["walks_s"], 1),
-                   "cpu_s": round(res["cpu_s"] + t["train_cpu_s"] * extra, 1),
-                   # per-core rates (DISTRIBUTED.md): raw corpus tokens per CPU second of gensim's training
-                   "word2vec_words_per_cpu_s": round(words / train_cpu, 1),
+                   "cpu_s": round(res["cpu_s"] + t["train_cpu_s"] * extra, 1), **rate,
                    "walks_per_cpu_s": round(t["n_walks"] / t["walks_cpu_s"], 1)}
         if "intrinsic" in res:
             metrics["sibling_at_5"] = round(res["intrinsic"]["sibling_at_5"], 4)
@@ -140,7 +144,10 @@ UNIT = "_unit"  # downstream only: the variant's vectors scaled to length 1 (gra
 def overrides(name: str) -> list[str]:
     """train.py overrides that select a variant's vectors."""
     base = name.removesuffix(UNIT)
-    out = ["graph=rdf2vec_fast"] if base == "fast" else [f"graph.settings.{k}={v}" for k, v in variants()[base].items()]
+    if base in ("fast", "counts"):  # their own graph config: the study measures what a user selects
+        out = [f"graph=rdf2vec_{base}"]
+    else:
+        out = [f"graph.settings.{k}={v}" for k, v in variants()[base].items()]
     return out + (["graph.unit_vectors=true"] if name.endswith(UNIT) else [])
 
 
@@ -174,7 +181,8 @@ def tables(records: list[dict]) -> str:
             continue
         m, s = r["metrics"], r["settings"]
         model = f"{'skip-gram' if s['sg'] else 'CBOW'}, neg {s['negative']}" + (
-            ", sources inferred" if s.get("sources") == "inferred" else "")
+            ", sources inferred" if s.get("sources") == "inferred" else "") + (
+            ", on pair counts" if s.get("trainer") == "counts" else "")
         star = "*" if r.get("extrapolated_epochs") else ""
         sib = f"{m['sibling_at_5']:.3f} ({r['intrinsic']['ceiling']:.3f})" if "sibling_at_5" in m else ""
         sells = f"{m['sells_in_at_5']:.3f} ({r['intrinsic']['brand_ceiling']:.3f})" if "sells_in_at_5" in m else ""

@@ -47,6 +47,7 @@ FORMAT_VERSION = 1  # bump when the artifact layout or the walk post-processing 
 
 ENGINES = ("pyrdf2vec", "fast")
 SOURCES = ("joint", "inferred")
+TRAINERS = ("gensim", "counts")
 LARGE_FOR_PYRDF2VEC = 20_000  # entities: above this the reference engine takes minutes to hours
 
 DEFAULT_SETTINGS: dict = {
@@ -64,6 +65,9 @@ DEFAULT_SETTINGS: dict = {
     # joint: one Word2Vec over every entity's walks; inferred (fast engine, skip-gram): Word2Vec over the
     # entities something points to, the others (sources) inferred against them (prodcat.graph.sources)
     "sources": "joint",
+    # gensim: Word2Vec over the walks; counts (fast engine, skip-gram, joint): the same loss over the walks'
+    # distinct co-occurring pairs, each weighted by its count (prodcat.graph.count_sgns), for 10^6 triples
+    "trainer": "gensim",
     "skip_predicates": sorted(
         str(p)
         for p in (RDF.type, SKOS.inScheme, SKOS.topConceptOf, SKOS.hasTopConcept, SKOS.prefLabel, RDFS.label)
@@ -103,6 +107,11 @@ def resolve_settings(settings: dict | None) -> dict:
     if out["sources"] == "inferred" and (out["engine"] != "fast" or int(out["sg"]) != 1):
         raise ValueError("sources: inferred needs engine: fast and sg: 1 (skip-gram); got engine "
                          f"{out['engine']!r}, sg {out['sg']!r}")
+    if out["trainer"] not in TRAINERS:
+        raise ValueError(f"unknown trainer {out['trainer']!r}; choose one of {list(TRAINERS)}")
+    if out["trainer"] == "counts" and (out["engine"] != "fast" or int(out["sg"]) != 1 or out["sources"] != "joint"):
+        raise ValueError("trainer: counts needs engine: fast, sg: 1 (skip-gram) and sources: joint; got engine "
+                         f"{out['engine']!r}, sg {out['sg']!r}, sources {out['sources']!r}")
     if int(out["workers"]) < 1:
         raise ValueError(f"workers must be >= 1, got {out['workers']!r}")
     out["skip_predicates"] = sorted(str(p) for p in out["skip_predicates"])
@@ -142,7 +151,8 @@ def embed_entities(
     ents = sorted({str(e) for e in entities})
     if not ents:
         raise ValueError("no entities to embed")
-    libs = ("pyrdf2vec", "gensim") if s["engine"] == "pyrdf2vec" else ("numpy", "gensim")
+    libs = {"pyrdf2vec": ("pyrdf2vec", "gensim"), "gensim": ("numpy", "gensim"), "counts": ("numpy", "scipy", "torch")
+            }["pyrdf2vec" if s["engine"] == "pyrdf2vec" else s["trainer"]]
     inputs = {
         "format": FORMAT_VERSION,
         "graph_sha256": graph_hash(graph),

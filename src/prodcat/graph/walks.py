@@ -309,14 +309,25 @@ def embed(
     walks = random_walks(graph, entity_ids, settings["max_depth"], settings["max_walks"], seed)
     t1, walks_cpu = time.perf_counter(), time.process_time() - cpu0
     n_tokens = graph.n_nodes + len(graph.predicates)
-    model = word2vec(walks, n_tokens, settings, seed, workers=settings.get("workers", 1), timings=timings)
+    counts_trainer = settings.get("trainer", "gensim") == "counts"
+    if counts_trainer:
+        from prodcat.graph.count_sgns import embed_walks
+
+        if return_model:
+            raise ValueError("return_model: trainer counts has no gensim model (trainer: gensim)")
+        vectors = embed_walks(walks, n_tokens, settings, seed, timings)[entity_ids]  # token id = node id
+    else:
+        model = word2vec(walks, n_tokens, settings, seed, workers=settings.get("workers", 1), timings=timings)
     t2 = time.perf_counter()
     log.info("rdf2vec[fast]: %d walks for %d entities (depth %d, max %d/entity) in %.2fs (%.0f walks/s); "
-             "Word2Vec (d=%d, %d epochs, %d workers) in %.2fs", len(walks), len(entity_ids), settings["max_depth"],
-             settings["max_walks"], t1 - t0, len(walks) / max(t1 - t0, 1e-9), settings["vector_size"],
-             settings["epochs"], settings.get("workers", 1), t2 - t1)
+             "skip-gram (%s, d=%d, %d epochs, %d workers) in %.2fs", len(walks), len(entity_ids),
+             settings["max_depth"], settings["max_walks"], t1 - t0, len(walks) / max(t1 - t0, 1e-9),
+             settings.get("trainer", "gensim"), settings["vector_size"], settings["epochs"],
+             settings.get("workers", 1), t2 - t1)
     if timings is not None:
         timings.update(walks_s=t1 - t0, walks_cpu_s=walks_cpu, n_walks=len(walks), word2vec_s=t2 - t1)
+    if counts_trainer:
+        return vectors
     if return_model:
         return model
     rows = [model.wv.key_to_index[w] for w in token_words(entity_ids, n_tokens)]  # every start is in a walk
