@@ -206,8 +206,8 @@ def tables(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def plot(records: list[dict], path) -> None:
-    """Scaling curve of the `fast` variant over the synthetic graphs: walks s, Word2Vec s, peak MB."""
+def plot(records: list[dict], path, variant: str) -> None:
+    """Scaling curve of one variant over the synthetic graphs: walks s, training s, end to end, peak MB."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -215,14 +215,14 @@ def plot(records: list[dict], path) -> None:
 
     pts = {}  # triples -> the latest record of each size (a rerun replaces an older point)
     for r in records:
-        if (r.get("issue") == 23 and r["variant"] == "fast" and r["dataset"] in SCALING
+        if (r.get("issue") == 23 and r["variant"] == variant and r["dataset"] in SCALING
                 and r.get("entities") == "all" and "seconds" in r.get("metrics", {})):
             pts[r["n_triples"]] = r
     if not pts:
-        raise SystemExit("no `fast` records on synthetic graphs (all entities) to plot")
+        raise SystemExit(f"no `{variant}` records on synthetic graphs (all entities) to plot")
     xs = sorted(pts)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    for key, label in (("walks_s", "walks"), ("word2vec_s", "Word2Vec"), ("seconds", "end to end")):
+    for key, label in (("walks_s", "walks"), ("word2vec_s", "skip-gram"), ("seconds", "end to end")):
         ax1.plot(xs, [pts[x]["metrics"][key] for x in xs], "o-", label=label)
     ax1.axhline(120, ls=":", c="gray", label="120 s target")
     ax2.plot(xs, [pts[x]["metrics"]["peak_mb"] for x in xs], "o-", c="C3", label="peak RSS")
@@ -237,8 +237,9 @@ def plot(records: list[dict], path) -> None:
     note = ""
     if extrapolated:
         note = f"; Word2Vec timed on {'/'.join(map(str, extrapolated))} epoch, scaled to {s['epochs']}"
-    fig.suptitle(f"RDF2Vec fast variant ({s['max_walks']} walks x {s['epochs']} epochs, {s['workers']} Word2Vec "
-                 f"workers{note})\n{pts[xs[0]]['machine']}, {pts[xs[-1]]['date']}", fontsize=10)
+    trainer = "pair counts" if s.get("trainer") == "counts" else "gensim"
+    fig.suptitle(f"RDF2Vec `{variant}` ({s['max_walks']} walks x {s['epochs']} epochs, skip-gram on {trainer}, "
+                 f"{s['workers']} threads{note})\n{pts[xs[0]]['machine']}, {pts[xs[-1]]['date']}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
@@ -257,6 +258,7 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=570, help="seconds before a measurement is killed")
     p.add_argument("--data", default="amazon_toys")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--plot-variant", default="counts", help="plot: whose scaling curve (fast: scaling.png)")
     a = p.parse_args()
     out = HERE / "results.json"
 
@@ -276,7 +278,8 @@ def main() -> None:
     elif a.mode == "downstream":
         downstream(a)
     else:
-        plot(json.loads(out.read_text()), HERE / "scaling.png")
+        name = "scaling.png" if a.plot_variant == "fast" else f"scaling_{a.plot_variant}.png"
+        plot(json.loads(out.read_text()), HERE / name, a.plot_variant)
     print(tables(json.loads(out.read_text())))
 
 
