@@ -1,5 +1,5 @@
-"""Issue 23: the intrinsic sibling check scores what it says, and `graph=rdf2vec_fast` (fewer walks and epochs)
-keeps the category tree's shape while its settings reach the cache key."""
+"""Issue 23: the intrinsic sibling check scores what it says, and `graph=rdf2vec_fast` (skip-gram on the walks'
+pair counts) keeps the category tree's shape while its settings reach the cache key."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_fast_config_keeps_the_tree_and_is_in_the_cache_key(tmp_path):
     with initialize(version_base="1.3", config_path="../conf"):
         cfg = compose("train", overrides=["+experiment=graph_only", "graph=rdf2vec_fast"])
     fast = resolve_settings(dict(cfg.graph.settings))
-    assert fast["engine"] == "fast" and fast["max_walks"] * fast["epochs"] < 20 * 10  # less Word2Vec work
+    assert fast["engine"] == "fast" and fast["trainer"] == "counts"
 
     kg = product_graph(20_000, seed=0)  # 400 categories, 400 brands, ~9,600 products
     wg = kg.walk_graph()
@@ -91,7 +91,7 @@ def test_fast_config_keeps_the_tree_and_is_in_the_cache_key(tmp_path):
         scores[name] = sibling_at_k(dict(zip(wg.names[ids], vec, strict=True)), parent)
     ref, got = scores["reference"], scores["fast"]
     assert ref["sibling_at_5"] > 20 * ref["chance"], scores  # the check sees the tree at all
-    assert got["sibling_at_5"] >= 0.85 * ref["sibling_at_5"], scores  # 1/8 of the work keeps most of it
+    assert got["sibling_at_5"] >= 0.85 * ref["sibling_at_5"], scores
 
     # every setting that changes the vectors is in the key: the two configs never share an artifact
     t = Taxonomy.from_paths([["A", "B"], ["A", "C"], ["D", "E"]], "t")

@@ -203,7 +203,7 @@ def main() -> None:
         print(json.dumps(child(json.loads(a.child))), flush=True)
         return
     command = " ".join(["python", *sys.argv])
-    fast = {k: v for k, v in variants()["fast"].items() if k != "engine"}  # conf/graph/rdf2vec_fast.yaml: 5 x 5
+    fast = {k: v for k, v in variants()["fast_w5e5"].items() if k != "engine"}  # gensim, 5 walks x 5 epochs
     for graph in a.graphs:
         if not a.no_gensim:  # the repository's path, embedding.py's measurement (fresh process, workers 2)
             spec = {"graph": graph, "engine": "fast", "workers": 2, "n_jobs": 1, "entities": "all",

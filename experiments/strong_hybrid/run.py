@@ -69,8 +69,9 @@ VARIANTS = {
     # the graph expert on RDF2Vec trained twice as long (graph_only on Amazon toys, validation: +1.5 points,
     # experiments/rdf2vec_scale "fast_e20")
     "hybrid_graph_e20": ["+experiment=hybrid", "graph.settings.epochs=20"],
-    # the graph expert on RDF2Vec trained on the walks' pair counts (issue 23's gate, experiments/rdf2vec_scale)
-    "hybrid_graph_counts": ["+experiment=hybrid", "graph=rdf2vec_counts"],
+    # the graph expert on graph=rdf2vec_fast: skip-gram on the walks' pair counts (issue 23's gate,
+    # experiments/rdf2vec_scale)
+    "hybrid_graph_fast": ["+experiment=hybrid", "graph=rdf2vec_fast"],
     # what did not work (earlier recipe): one MLP over [h ; g]; the lexical term added to the logits with a
     # learned scale, with CE of the head alone beside the fused CE (joint), or the fused CE alone (residual)
     "text_graph_concat": ["+experiment=text_graph", *EARLIER],
