@@ -263,7 +263,7 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=570, help="seconds before a measurement is killed")
     p.add_argument("--data", default="amazon_toys")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
-    p.add_argument("--plot-variant", default="counts", help="plot: whose scaling curve")
+    p.add_argument("--plot-variant", default="fast", help="plot: whose scaling curve")
     a = p.parse_args()
     out = HERE / "results.json"
 

@@ -2,7 +2,7 @@
 (`graph.settings.trainer: counts`; issue 23, experiments/rdf2vec_scale).
 
 Word2Vec's skip-gram visits every (centre, context) pair of every walk in every epoch: 626M words and ~3x10^9
-pairs at 20 walks x 10 epochs on the 10^6-triple graph, ~13 minutes for gensim on 2 cores. Random walks over a
+pairs at 20 walks x 10 epochs on the 10^6-triple graph, ~12 minutes for gensim on 2 cores. Random walks over a
 graph repeat the same pairs many times (9.8M distinct pairs at 1M triples, about 28 occurrences each per
 epoch). The loss skip-gram minimizes in expectation is a sum over distinct pairs, each weighted by how often it
 occurs (Levy & Goldberg, NeurIPS 2014):
@@ -88,8 +88,8 @@ def train(counts: sp.csr_matrix, dim: int, negative: int, epochs: int, seed: int
         sq_in, sq_out = torch.zeros(n_tokens), torch.zeros(n_tokens)  # Adagrad: summed squared row gradients
         for _ in range(epochs):
             order = torch.randperm(len(weight), generator=gen)
-            light = weight[order] < LIGHT_PAIR
-            order = order[~light | (torch.rand(len(order), generator=gen) * LIGHT_PAIR < weight[order])]
+            shuffled = weight[order]
+            order = order[(shuffled >= LIGHT_PAIR) | (torch.rand(len(order), generator=gen) * LIGHT_PAIR < shuffled)]
             for lo in range(0, len(order), BATCH_PAIRS):
                 batch = order[lo : lo + BATCH_PAIRS]
                 batch = batch[: len(batch) // PAIRS_PER_NEGATIVE_DRAW * PAIRS_PER_NEGATIVE_DRAW]

@@ -151,8 +151,10 @@ def embed_entities(
     ents = sorted({str(e) for e in entities})
     if not ents:
         raise ValueError("no entities to embed")
-    libs = {"pyrdf2vec": ("pyrdf2vec", "gensim"), "gensim": ("numpy", "gensim"), "counts": ("numpy", "scipy", "torch")
-            }["pyrdf2vec" if s["engine"] == "pyrdf2vec" else s["trainer"]]
+    if s["engine"] == "pyrdf2vec":
+        libs = ("pyrdf2vec", "gensim")
+    else:
+        libs = ("numpy", "scipy", "torch") if s["trainer"] == "counts" else ("numpy", "gensim")
     inputs = {
         "format": FORMAT_VERSION,
         "graph_sha256": graph_hash(graph),

@@ -309,8 +309,8 @@ def embed(
     walks = random_walks(graph, entity_ids, settings["max_depth"], settings["max_walks"], seed)
     t1, walks_cpu = time.perf_counter(), time.process_time() - cpu0
     n_tokens = graph.n_nodes + len(graph.predicates)
-    counts_trainer = settings.get("trainer", "gensim") == "counts"
-    if counts_trainer:
+    model = None
+    if settings.get("trainer", "gensim") == "counts":
         from prodcat.graph.count_sgns import embed_walks
 
         if return_model:
@@ -326,9 +326,9 @@ def embed(
              settings.get("workers", 1), t2 - t1)
     if timings is not None:
         timings.update(walks_s=t1 - t0, walks_cpu_s=walks_cpu, n_walks=len(walks), word2vec_s=t2 - t1)
-    if counts_trainer:
-        return vectors
     if return_model:
         return model
-    rows = [model.wv.key_to_index[w] for w in token_words(entity_ids, n_tokens)]  # every start is in a walk
-    return model.wv.vectors[rows].astype(np.float32)
+    if model is not None:
+        rows = [model.wv.key_to_index[w] for w in token_words(entity_ids, n_tokens)]  # every start is in a walk
+        vectors = model.wv.vectors[rows].astype(np.float32)
+    return vectors
