@@ -21,7 +21,8 @@ DATA = ROOT.parent / "shared" / "datasets"
 SYNTHETIC = {"synthetic_100k": 100_000, "synthetic_1m": 1_000_000}
 GRAPHS = ["google_taxonomy", "amazon_toys", *SYNTHETIC]
 # The scaling curve (embedding.py) adds sizes; run.py's engine comparison keeps its four graphs.
-SCALING = {"synthetic_10k": 10_000, **SYNTHETIC, "synthetic_3m": 3_000_000, "synthetic_5m": 5_000_000}
+SCALING = {"synthetic_10k": 10_000, **SYNTHETIC, "synthetic_3m": 3_000_000, "synthetic_5m": 5_000_000,
+           "synthetic_10m": 10_000_000}
 
 
 def load_graph(name: str):
