@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import torch
 
 from prodcat.graph import walks
-from prodcat.graph.count_sgns import PAIRS_PER_NEGATIVE_DRAW, cooccurrence, gradients
+from prodcat.graph.count_sgns import PAIRS_PER_NEGATIVE_DRAW, cooccurrence, gradients, train
 from prodcat.graph.intrinsic import sells_in_at_k
 from prodcat.graph.rdf2vec import embed_entities, resolve_settings
 from prodcat.graph.synthetic_kg import IN_CATEGORY, PREDICATES, product_graph
@@ -57,7 +58,21 @@ def test_gradients_are_the_weighted_skip_gram_loss_gradients():
         torch.testing.assert_close(ours, theirs.grad)
 
 
-def test_counts_trainer_places_products_and_brands_like_gensim(kg):
+def test_the_pair_weights_shape_the_vectors():
+    """Every pair of 12 tokens co-occurs, but pairs inside each half weigh 50 and pairs across weigh 1: only the
+    weights say which tokens belong together (with equal weights the halves come out no closer, ~0.0-0.2)."""
+    group = np.arange(12) // 6
+    same = group[:, None] == group[None, :]
+    weights = np.where(same, 50.0, 1.0).astype(np.float32)
+    np.fill_diagonal(weights, 0)
+    vectors = train(sp.csr_matrix(weights), dim=8, negative=5, epochs=40, seed=0)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    cos = unit @ unit.T
+    within, across = cos[same & ~np.eye(12, dtype=bool)].mean(), cos[~same].mean()
+    assert within > 0.8 and across < within - 0.5, (within, across)
+
+
+def test_counts_trainer_places_products_like_gensim(kg):
     """A product's own category among its 5 nearest category vectors, as often as gensim's joint model puts it
     there (chance ~0.025 here), and the same vectors again for the same seed."""
     g = kg.walk_graph()
@@ -77,7 +92,7 @@ def test_counts_trainer_places_products_and_brands_like_gensim(kg):
     assert np.array_equal(again, vectors["counts"])
 
 
-def test_counts_trainer_runs_behind_embed_entities(tmp_path, kg):
+def test_counts_trainer_runs_behind_embed_entities(tmp_path):
     graph = product_graph(2_000, seed=1).to_rdflib()
     ents = sorted({str(s) for s in graph.subjects()})[:50]
     out = embed_entities(graph, ents, COUNTS, tmp_path, seed=0)
