@@ -16,7 +16,7 @@ from int8 import rows
 from prodcat.serve.assets import ServingAssets
 from prodcat.serve.backends import TorchBackend, load_module
 from prodcat.serve.predictor import Predictor
-from prodcat.serve.quantize import _copy_metadata, quantize_static_encoder
+from prodcat.serve.quantize import copy_metadata, quantize_static_encoder
 from prodcat.serve.verify import compare
 
 
@@ -29,7 +29,7 @@ def main(ckpt: str, fp32: str, *methods: str) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             dst = str(Path(tmp) / "static.onnx")
             quantize_static_encoder(fp32, dst, (calibrator, calibration), method, keep_ffn_out=True)
-            _copy_metadata(fp32, dst)  # the serving assets the Predictor reads
+            copy_metadata(fp32, dst)  # the serving assets the Predictor reads
             r = compare(reference, Predictor.from_onnx(dst, batch_size=64).probabilities(val), targets)
         print(f"static, FFN output fp32, {method}: top-1 agreement {r['top1_agreement']:.4f} ({r['disagreements']} of "
               f"{r['rows']}), val acc {r['acc_torch']:.4f} -> {r['acc_export']:.4f}", flush=True)

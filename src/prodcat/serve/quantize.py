@@ -87,7 +87,7 @@ def quantize(src: str | Path, dst: str | Path, variant: str = DEFAULT, calibrati
         if calibration is None:
             raise ValueError("static quantization needs calibration=(predictor, training inputs)")
         quantize_static_encoder(src, dst, calibration, CALIBRATION[variant])
-    _copy_metadata(src, dst)
+    copy_metadata(src, dst)
     return Path(dst)
 
 
@@ -105,7 +105,7 @@ def quantize_static_encoder(src: str | Path, dst: str | Path, calibration, metho
                     extra_options={"MatMulConstBOnly": True, "WeightSymmetric": True})
 
 
-def _copy_metadata(src, dst) -> None:
+def copy_metadata(src, dst) -> None:
     """quantize_static drops the model's metadata_props; the serving assets must ride along."""
     import onnx
 
