@@ -263,6 +263,31 @@ def test_thread_spinning_off_changes_no_answer_and_is_onnx_only(run, exported):
         Predictor.load(run["ckpt"], runtime="torch", thread_spinning=False)
 
 
+def test_sessions_run_without_the_fused_skip_layernorm_and_answer_alike(run, exported, tmp_path):
+    """OnnxBackend leaves out SkipLayerNormFusion (slow on ONNX Runtime's CPU kernel, see backends.py): the
+    optimized graph keeps Add + LayerNormalization, where the library default fuses them, and the
+    probabilities stay those of the fused graph."""
+    import onnx
+    import onnxruntime as ort
+
+    from prodcat.serve.backends import OnnxBackend, session_options
+
+    model = exported["dir"] / "model.onnx"
+    ops = {}
+    for name, options in (("ours", session_options(threads=1)),
+                          ("library_default", session_options(threads=1, disabled_optimizers=()))):
+        options.optimized_model_filepath = str(tmp_path / f"{name}.onnx")
+        ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        ops[name] = {n.op_type for n in onnx.load(str(tmp_path / f"{name}.onnx")).graph.node}
+    assert "SkipLayerNormalization" in ops["library_default"]
+    assert "SkipLayerNormalization" not in ops["ours"] and "LayerNormalization" in ops["ours"]
+
+    inputs = _val_inputs(run, 40)
+    ours = Predictor.from_onnx(model, threads=1).probabilities(inputs)
+    fused = OnnxBackend(model, threads=1, disabled_optimizers=())
+    np.testing.assert_allclose(ours, Predictor(fused, fused.assets).probabilities(inputs), atol=1e-5)
+
+
 def test_an_export_that_fails_its_check_is_not_written(run, tmp_path, monkeypatch):
     module = load_module(run["ckpt"])
     inputs = _val_inputs(run, 40)

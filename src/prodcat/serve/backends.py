@@ -44,24 +44,40 @@ class TorchBackend:
             return self.module(batch).float().cpu().numpy()  # (B, C): the training forward, unchanged
 
 
+# ONNX Runtime graph rewrites left out of every session. SkipLayerNormFusion fuses a residual Add and the
+# LayerNormalization after it into one SkipLayerNormalization kernel; on ONNX Runtime 1.32's CPU provider that
+# kernel took ~0.6 ms for a (16, 28, 384) input where the unfused Add + LayerNormalization took ~0.08 ms, so the
+# fusion made MiniLM-L6 1.4x slower end to end (experiments/serving/README.md, "The fused LayerNorm kernel").
+DISABLED_OPTIMIZERS = ("SkipLayerNormFusion",)
+
+
+def session_options(threads: int | None = None, thread_spinning: bool = True,
+                    disabled_optimizers: tuple[str, ...] = DISABLED_OPTIMIZERS):
+    """`thread_spinning`: ONNX Runtime's default (True) keeps idle intra-op threads spin-waiting for the next
+    operator; False lets them sleep: with 2 threads, ~20 % more CPU per query than 1 thread instead of ~45 % at
+    batch 32 (experiments/serving/spinning.txt); in the load test it saved CPU but did not raise the knee."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads, options.inter_op_num_threads = int(threads), 1
+    if not thread_spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if disabled_optimizers:
+        options.add_session_config_entry("optimization.disable_specified_optimizers", ",".join(disabled_optimizers))
+    return options
+
+
 class OnnxBackend:
     """An exported model (see `prodcat.serve.onnx_export`); its serving assets come from its metadata."""
 
     name = "onnx"
 
     def __init__(self, path: str | Path, threads: int | None = None, providers: list[str] | None = None,
-                 thread_spinning: bool = True):
-        """`thread_spinning`: ONNX Runtime's default (True) keeps idle intra-op threads spin-waiting for the next
-        operator; False lets them sleep: with 2 threads, ~20 % more CPU per query than 1 thread instead of
-        ~45 % at batch 32 (experiments/serving/spinning.txt). In the load test it saved CPU but did not raise the
-        80-QPS knee on 2 cores (experiments/serving/README.md)."""
+                 thread_spinning: bool = True, disabled_optimizers: tuple[str, ...] = DISABLED_OPTIMIZERS):
         import onnxruntime as ort
 
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads, options.inter_op_num_threads = int(threads), 1
-        if not thread_spinning:
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options = session_options(threads, thread_spinning, disabled_optimizers)
         self.path = Path(path)
         self.session = ort.InferenceSession(str(path), options, providers=providers or ["CPUExecutionProvider"])
         meta = self.session.get_modelmeta().custom_metadata_map
