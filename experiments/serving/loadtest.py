@@ -91,12 +91,12 @@ def start_server(model: str, batching: bool, threads: int, max_batch: int, max_w
             time.sleep(0.05)
 
 
-def offers(n: int) -> list[bytes]:
-    """Request bodies: MWPD validation offers, one per request."""
+def offers(n: int, run: Path) -> list[bytes]:
+    """Request bodies: validation offers of the training run `run` (its own data config), one per request."""
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
-    cfg = OmegaConf.load(ROOT / "outputs/strong_hybrid/mwpd/hybrid/seed0/.hydra/config.yaml")
+    cfg = OmegaConf.load(run / ".hydra" / "config.yaml")
     os.environ.setdefault("PROJECT_ROOT", str(ROOT))
     catalog = instantiate(cfg.data.catalog, _convert_="all")
     bodies = []
@@ -186,7 +186,7 @@ async def run_point(ports: list[int], bodies: list[bytes], rate: float, seconds:
 
 
 def measure(args, variant: str, batching: bool, replicas: int) -> list[dict]:
-    bodies = offers(2000)
+    bodies = offers(2000, args.offers_from)
     ports = [free_port() for _ in range(replicas)]
     servers = [start_server(args.model, batching, args.threads, args.max_batch, args.max_wait_ms, p,
                             args.max_batch_tokens, args.thread_spinning) for p in ports]
@@ -262,6 +262,8 @@ def main() -> None:
     ap.add_argument("--no-thread-spinning", dest="thread_spinning", action="store_false",
                     help="the server's thread_spinning=false: idle ONNX Runtime threads sleep")
     ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--offers-from", type=Path, default=ROOT / "outputs/strong_hybrid/mwpd/hybrid/seed0",
+                    help="the training run whose validation offers are sent (an MWPD run: the served model's)")
     ap.add_argument("--plot", action="store_true", help="only draw plot.png from results.json")
     args = ap.parse_args()
     from plot import plot, series  # experiments/serving/plot.py
