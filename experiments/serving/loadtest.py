@@ -265,6 +265,9 @@ def main() -> None:
     ap.add_argument("--offers-from", type=Path, default=ROOT / "outputs/strong_hybrid/mwpd/hybrid/seed0",
                     help="the training run whose validation offers are sent (an MWPD run: the served model's)")
     ap.add_argument("--plot", action="store_true", help="only draw plot.png from results.json")
+    ap.add_argument("--results", type=Path, default=RESULTS,
+                    help="the records file a series replaces its earlier points in; its plot is drawn beside it "
+                         "(results.json: plot.png)")
     args = ap.parse_args()
     from plot import plot, series  # experiments/serving/plot.py
 
@@ -272,10 +275,10 @@ def main() -> None:
         batching = args.variant != "http_batch1"
         replicas = 2 if args.variant == "http_batched_2replicas" else 1
         new = measure(args, args.variant, batching, replicas)
-        old = json.loads(RESULTS.read_text()) if RESULTS.is_file() else []
+        old = json.loads(args.results.read_text()) if args.results.is_file() else []
         keep = [r for r in old if series(r) != series(new[0])] if new else old
-        RESULTS.write_text(json.dumps(keep + new, indent=1) + "\n")
-    plot(RESULTS, HERE / "plot.png")
+        args.results.write_text(json.dumps(keep + new, indent=1) + "\n")
+    plot(args.results, HERE / "plot.png" if args.results == RESULTS else args.results.with_suffix(".png"))
 
 
 if __name__ == "__main__":
