@@ -252,11 +252,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model")
     ap.add_argument("--variant", choices=["http_batched", "http_batch1", "http_batched_2replicas"])
-    ap.add_argument("--rates", type=float, nargs="+", default=[100, 200, 300])
+    ap.add_argument("--rates", type=float, nargs="+", default=[100, 200, 300],
+                    help="offered rates, in order; a rate given twice is measured twice (the spread of one point)")
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads per server")
     ap.add_argument("--max-batch", type=int, default=64)
-    ap.add_argument("--max-wait-ms", type=float, default=2.0)
+    ap.add_argument("--max-wait-ms", type=float, default=0.0, help="the server's (conf/serve.yaml default: 0)")
     ap.add_argument("--max-batch-tokens", type=lambda v: None if v == "none" else int(v), default=MAX_BATCH_TOKENS,
                     help="the server's max_batch_tokens (length groups per forward pass); none: one padded call")
     ap.add_argument("--no-thread-spinning", dest="thread_spinning", action="store_false",

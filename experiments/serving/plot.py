@@ -8,9 +8,10 @@ from pathlib import Path
 
 def series(record: dict) -> tuple:
     """What one curve of the plot holds: variant, threads, max_batch_tokens (records before it existed: None),
-    thread_spinning (before it existed: ONNX Runtime's default, on)."""
+    thread_spinning (before it existed: ONNX Runtime's default, on), max_wait_ms."""
     server = record["server"]
-    return record["variant"], server["threads"], server.get("max_batch_tokens"), server.get("thread_spinning", True)
+    return (record["variant"], server["threads"], server.get("max_batch_tokens"), server.get("thread_spinning", True),
+            server["max_wait_ms"])
 
 
 def plot(results: Path, out: Path) -> None:
@@ -25,9 +26,10 @@ def plot(results: Path, out: Path) -> None:
     for i, curve in enumerate(curves):
         pts = sorted((r for r in records if series(r) == curve and r["metrics"]["p99_ms"] is not None),
                      key=lambda r: r["offered_qps"])
-        variant, threads, tokens, spinning = curve
+        variant, threads, tokens, spinning, wait = curve
         label = (f"{variant}, {threads} thread{'s' if threads > 1 else ''}{'' if spinning else ' (no spin)'}, "
-                 + (f"{tokens} tokens" if tokens else "one padded call"))
+                 + (f"{tokens} tokens" if tokens else "one padded call")
+                 + (f", wait {wait:g} ms" if variant != "http_batch1" else ""))
         qps = [r["metrics"]["qps"] for r in pts]
         color = f"C{i}"  # one colour per series: p99 solid, p50 dashed
         ax.plot(qps, [r["metrics"]["p99_ms"] for r in pts], "o-", color=color, label=f"{label} p99")

@@ -61,7 +61,7 @@ async def _too_large(send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(predictor, metadata: dict, *, max_batch_size: int = 64, max_wait_ms: float = 2.0,
+def create_app(predictor, metadata: dict, *, max_batch_size: int = 64, max_wait_ms: float = 0.0,
                batching: bool = True, max_title_chars: int = 1000, max_body_bytes: int = 1 << 20) -> FastAPI:
     """`predictor`: a loaded `Predictor`; `metadata`: what `/metadata` shows (see `model_info.describe`)."""
     batcher = MicroBatcher(lambda items, k: predictor.predict(items, top_k=k), max_batch_size, max_wait_ms, batching)

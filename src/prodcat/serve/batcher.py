@@ -5,7 +5,8 @@ task takes the first waiting request, then keeps taking requests until the batch
 items or `max_wait_ms` have passed since the first one arrived, and runs the whole batch in a single
 inference thread (ONNX Runtime and the tokenizer release the GIL there, so the event loop keeps parsing
 HTTP meanwhile). While a batch runs, new requests pile up and form the next batch at once: under load the
-batches grow by themselves, at low load a request waits at most `max_wait_ms`.
+batches grow by themselves, at low load a request waits at most `max_wait_ms`. With `max_wait_ms=0` (the
+default) nothing waits on a timer: a batch is whatever queued while the previous one ran.
 
 `enabled=False` is batch-1 serving, the baseline: every request runs alone, in arrival order, in the same
 single inference thread.
@@ -35,7 +36,7 @@ class _Request:
 
 
 class MicroBatcher:
-    def __init__(self, run_batch: RunBatch, max_batch_size: int = 64, max_wait_ms: float = 2.0,
+    def __init__(self, run_batch: RunBatch, max_batch_size: int = 64, max_wait_ms: float = 0.0,
                  enabled: bool = True):
         if max_batch_size < 1:
             raise ValueError(f"max_batch_size={max_batch_size}: expected >= 1")
