@@ -251,7 +251,8 @@ def measure(args, variant: str, batching: bool, replicas: int) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model")
-    ap.add_argument("--variant", choices=["http_batched", "http_batch1", "http_batched_2replicas"])
+    ap.add_argument("--variant", choices=["http_batched", "http_batch1", "http_batched_2replicas",
+                                          "http_batch1_2replicas"])
     ap.add_argument("--rates", type=float, nargs="+", default=[100, 200, 300],
                     help="offered rates, in order; a rate given twice is measured twice (the spread of one point)")
     ap.add_argument("--seconds", type=float, default=8.0)
@@ -273,8 +274,8 @@ def main() -> None:
     from plot import plot, series  # experiments/serving/plot.py
 
     if not args.plot:
-        batching = args.variant != "http_batch1"
-        replicas = 2 if args.variant == "http_batched_2replicas" else 1
+        batching = not args.variant.startswith("http_batch1")
+        replicas = 2 if args.variant.endswith("_2replicas") else 1
         new = measure(args, args.variant, batching, replicas)
         old = json.loads(args.results.read_text()) if args.results.is_file() else []
         keep = [r for r in old if series(r) != series(new[0])] if new else old

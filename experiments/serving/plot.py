@@ -29,7 +29,7 @@ def plot(results: Path, out: Path) -> None:
         variant, threads, tokens, spinning, wait = curve
         label = (f"{variant}, {threads} thread{'s' if threads > 1 else ''}{'' if spinning else ' (no spin)'}, "
                  + (f"{tokens} tokens" if tokens else "one padded call")
-                 + (f", wait {wait:g} ms" if variant != "http_batch1" else ""))
+                 + (f", wait {wait:g} ms" if not variant.startswith("http_batch1") else ""))
         qps = [r["metrics"]["qps"] for r in pts]
         color = f"C{i}"  # one colour per series: p99 solid, p50 dashed
         ax.plot(qps, [r["metrics"]["p99_ms"] for r in pts], "o-", color=color, label=f"{label} p99")
