@@ -21,7 +21,7 @@ def plot(results: Path, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     records = json.loads(results.read_text())
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(11, 4.5))
     curves = sorted({series(r) for r in records}, key=str)
     for i, curve in enumerate(curves):
         pts = sorted((r for r in records if series(r) == curve and r["metrics"]["p99_ms"] is not None),
@@ -40,7 +40,7 @@ def plot(results: Path, out: Path) -> None:
     ax.set_xlabel("answered queries per second (open loop, one title per request)")
     ax.set_ylabel("latency (ms, log scale)")
     ax.set_title("prodcat-serve, MWPD hybrid INT8, 2-core CPU (load generator on the same cores)", fontsize=9)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the curves stay visible
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
