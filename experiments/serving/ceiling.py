@@ -47,8 +47,9 @@ def worker(model: str, checkpoint: str, batch: int, tokens, fused: bool, seconds
     start.wait()
     cpu0, t0, answered = time.process_time(), time.perf_counter(), 0
     while time.perf_counter() - t0 < seconds:
-        predictor.predict(batches[k % len(batches)])
-        answered += len(batches[k % len(batches)])
+        batch_rows = batches[k % len(batches)]
+        predictor.predict(batch_rows)
+        answered += len(batch_rows)
         k += 1
     out.put({"answered": answered, "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0})
 

@@ -79,13 +79,16 @@ def judged(val_preds, test_preds, y: dict, level_maps, select_levels: bool = Fal
     return round(100 * float(np.mean(held)), 2), round(100 * mean_levels(y["test"], test_preds[best], level_maps), 2)
 
 
-def refit_lexical(catalog, labels, y: dict) -> dict[float, dict[str, np.ndarray]]:
-    """{C: {split: (N, C) T d}} of the lexical member refit with other C values (the default config otherwise)."""
+def refit_lexical(folder, catalog, labels, y: dict) -> dict[float, dict[str, np.ndarray]]:
+    """{C: {split: (N, C) T d}} of the lexical member refit with other C values, the rest of the run's own
+    `lexical` config unchanged."""
+    from omegaconf import OmegaConf
+
+    lexical_cfg = OmegaConf.to_container(OmegaConf.load(folder / ".hydra" / "config.yaml").lexical)
     texts = {s: [p.text for p in catalog.split(s)] for s in ("train", "val", "test")}
     out = {}
     for c in LEXICAL_C:
-        cfg = dict(word_ngrams=[1, 2], char_ngrams=[2, 5], min_df=1, C=c, folds=5, n_jobs=-1, max_weights=5e7)
-        featurizer, model, _ = fit_lexical(texts["train"], y["train"], len(labels), cfg, seed=0)
+        featurizer, model, _ = fit_lexical(texts["train"], y["train"], len(labels), {**lexical_cfg, "C": c}, seed=0)
         out[c] = {s: model.temperature * model.decision(featurizer.transform(texts[s])) for s in ("val", "test")}
     return out
 
@@ -96,9 +99,10 @@ def main() -> None:
     ap.add_argument("variants", nargs="+")
     ap.add_argument("--second", help="variant whose text expert (same seed) is the fourth member of `second_text`")
     args = ap.parse_args()
-    catalog, labels, y = run_labels(run_folder(OUT, args.dataset, args.variants[0], 0))
+    first = run_folder(OUT, args.dataset, args.variants[0], 0)
+    catalog, labels, y = run_labels(first)
     level_maps = [np.asarray(ids) for ids in labels.level_ids]
-    lexical = refit_lexical(catalog, labels, y)
+    lexical = refit_lexical(first, catalog, labels, y)
     print(f"{args.dataset}: (held-out validation, test) mean-level weighted F1 per rule; "
           f"{len(y['val'])} validation, {len(y['test'])} test rows", flush=True)
     for variant in args.variants:
